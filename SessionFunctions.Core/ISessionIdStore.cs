@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http;
+
+namespace SessionFunctions;
+
+/// <summary>What a request says about its session id.</summary>
+/// <param name="Id">The verified sid, or null when the request carries none that can be used.</param>
+/// <param name="Stale">A sid was sent but cannot be used (no or bad signature); the client should drop it.</param>
+/// <param name="SignedWithOldKey">The signature matched a key other than the first, so the pair must be re-signed.</param>
+public readonly record struct IncomingSessionId(string? Id, bool Stale = false, bool SignedWithOldKey = false)
+{
+    public static readonly IncomingSessionId None = new(null);
+}
+
+/// <summary>
+/// koa's <c>sessionIdStore</c> (get/set/reset): how the sid travels between client and service.
+/// The default, <see cref="CookieSessionIdStore"/>, is koa's signed cookie pair.
+/// </summary>
+public interface ISessionIdStore
+{
+    IncomingSessionId Get(HttpContext http);
+
+    /// <summary>Sends <paramref name="sessionId"/> to the client with the session's cookie attributes.</summary>
+    void Set(HttpContext http, string sessionId, SessionCookie cookie);
+
+    /// <summary>Tells the client to drop its sid.</summary>
+    void Reset(HttpContext http, SessionCookie cookie);
+}

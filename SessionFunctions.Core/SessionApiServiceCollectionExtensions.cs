@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SessionFunctions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the session API. Both hosts call <see cref="AddSessionApi"/>, so they run the same services.</summary>
+public static class SessionApiServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the engine and endpoints, binds <see cref="SessionOptions"/> to the <c>Session</c> section and validates it
+    /// at startup. The store defaults to <see cref="MemorySessionStore"/>; register another <see cref="ISessionStore"/>
+    /// (e.g. with AddRedisSessionStore) to replace it. Each koa extension point has a default that a prior
+    /// registration replaces.
+    /// </summary>
+    public static IServiceCollection AddSessionApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SessionOptions>().Bind(configuration.GetSection(SessionDefaults.ConfigurationSection)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionOptions>, SessionOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISessionStore, MemorySessionStore>();
+        services.TryAddSingleton<ISessionIdStore, CookieSessionIdStore>();
+        services.TryAddSingleton<ISessionIdGenerator, RandomSessionIdGenerator>();
+        services.TryAddSingleton<ISessionValidator, AcceptAllSessionValidator>();
+        services.TryAddSingleton<IBeforeSessionSave, NoBeforeSessionSave>();
+        services.TryAddSingleton<ISessionErrorHandler, RethrowSessionErrorHandler>();
+
+        services.TryAddSingleton<TtlPolicy>();
+        services.TryAddSingleton<SessionRepository>();
+        services.TryAddSingleton<SessionLifecycle>();
+        services.TryAddSingleton<SessionEndpoints>();
+        services.AddHostedService<SessionStartupReport>();
+        return services;
+    }
+}

@@ -1,0 +1,32 @@
+namespace SessionFunctions;
+
+/// <summary>Default values of the session API, named after their koa-generic-session counterparts.</summary>
+public static class SessionDefaults
+{
+    /// <summary>The configuration section that <see cref="SessionOptions"/> binds to.</summary>
+    public const string ConfigurationSection = "Session";
+
+    /// <summary>koa's <c>key</c>: the name of the sid cookie; the signature cookie is <c>key + ".sig"</c>.</summary>
+    public const string Key = "koa.sid";
+
+    /// <summary>koa's <c>prefix</c>: prepended to the sid to make the store key.</summary>
+    public const string Prefix = "koa:sess:";
+
+    /// <summary>koa's <c>cookie.maxAge</c>: one day, in milliseconds.</summary>
+    public const long MaxAge = 86_400_000;
+
+    /// <summary>koa's <c>reconnectTimeout</c>, in milliseconds.</summary>
+    public const int ReconnectTimeout = 10_000;
+
+    /// <summary>The store TTL used when koa's rule yields none (a browser-session cookie and no <c>Ttl</c>): one day.</summary>
+    public const long FallbackTtl = 86_400_000;
+
+    /// <summary>The largest request body the API accepts: 64 KiB.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>The route prefix shared by both hosts (the Functions host's default <c>routePrefix</c>).</summary>
+    public const string RoutePrefix = "api";
+
+    /// <summary>Browsers cap a cookie's lifetime at 400 days (RFC 6265bis), so longer ones are rejected as bad input.</summary>
+    public static readonly TimeSpan MaxCookieLifetime = TimeSpan.FromDays(400);
+}

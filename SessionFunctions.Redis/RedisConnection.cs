@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace SessionFunctions.Redis;
+
+/// <summary>
+/// The process's one ConnectionMultiplexer, as Azure's guidance for Azure Cache for Redis and Azure Managed Redis asks:
+/// a singleton, connected lazily with <c>AbortOnConnectFail=false</c> so it keeps reconnecting in the background, a
+/// client name, and the force-reconnect pattern: after connection errors that last <see cref="ReconnectErrorThreshold"/>,
+/// the multiplexer is replaced, at most once per <see cref="ReconnectMinInterval"/>.
+/// </summary>
+public sealed partial class RedisConnection : IDisposable
+{
+    public static readonly TimeSpan ReconnectErrorThreshold = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan ReconnectMinInterval = TimeSpan.FromSeconds(60);
+
+    private readonly Func<Task<ConfigurationOptions>> _configure;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private Task<ConnectionMultiplexer>? _connection;
+    private DateTimeOffset? _firstErrorAt;
+    private DateTimeOffset _lastReconnectAt = DateTimeOffset.MinValue;
+
+    /// <param name="configure">Makes the connection options; Azure's Entra ID setup runs here, once per (re)connect.</param>
+    /// <param name="time">The clock for the force-reconnect pattern.</param>
+    /// <param name="logger">Where reconnects are reported.</param>
+    public RedisConnection(Func<Task<ConfigurationOptions>> configure, TimeProvider time, ILogger<RedisConnection> logger)
+    {
+        _configure = configure;
+        _time = time;
+        _logger = logger;
+    }
+
+    public async Task<IDatabase> GetDatabaseAsync()
+    {
+        Task<ConnectionMultiplexer> connection;
+        lock (_lock) connection = _connection is { IsFaulted: false, IsCanceled: false } current ? current : _connection = ConnectAsync();
+        return (await connection).GetDatabase();
+    }
+
+    /// <summary>Reports a command that succeeded: the connection is healthy.</summary>
+    public void OnSuccess()
+    {
+        lock (_lock) _firstErrorAt = null;
+    }
+
+    /// <summary>Reports a connection error; replaces the multiplexer when errors have lasted too long.</summary>
+    public void OnConnectionError()
+    {
+        Task<ConnectionMultiplexer>? replaced;
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            _firstErrorAt ??= now;
+            if (now - _firstErrorAt < ReconnectErrorThreshold || now - _lastReconnectAt < ReconnectMinInterval) return;
+            replaced = _connection;
+            _connection = ConnectAsync();
+            _firstErrorAt = null;
+            _lastReconnectAt = now;
+        }
+        LogForcedReconnect(_logger, ReconnectErrorThreshold.TotalSeconds);
+        if (replaced is { IsCompletedSuccessfully: true }) replaced.Result.Dispose();
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_connection is { IsCompletedSuccessfully: true }) _connection.Result.Dispose();
+            _connection = null;
+        }
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync()
+    {
+        var options = await _configure();
+        options.AbortOnConnectFail = false;
+        options.ClientName ??= "sessionfunctions-" + Environment.MachineName;
+        return await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "Redis connection errors lasted over {Seconds} s; replacing the connection (force reconnect).")]
+    private static partial void LogForcedReconnect(ILogger logger, double seconds);
+}

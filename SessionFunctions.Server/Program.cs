@@ -1,0 +1,24 @@
+using SessionFunctions;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Same URL as `func start`, unless ASPNETCORE_URLS or --urls says otherwise.
+if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:7071");
+
+var generatedKey = builder.Environment.IsDevelopment() && DevelopmentSigningKey.AddIfMissing(builder.Configuration);
+
+builder.Services.AddProblemDetails();
+builder.Services.AddSessionApi(builder.Configuration);
+var redis = builder.Configuration[RedisSessionStoreServiceCollectionExtensions.ConnectionStringSetting];
+if (!string.IsNullOrWhiteSpace(redis)) builder.Services.AddRedisSessionStore(redis);
+
+var app = builder.Build();
+if (generatedKey) DevelopmentSigningKey.Warn(app.Logger);
+
+// Unmatched routes and methods answer with problem+json too.
+app.UseStatusCodePages();
+app.MapSessionApi();
+app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

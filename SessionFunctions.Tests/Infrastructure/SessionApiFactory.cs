@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SessionFunctions.Tests.Infrastructure;
+
+/// <summary>The standalone server in process, configured as a test needs: settings, and optionally services.</summary>
+public sealed class SessionApiFactory(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<Program>
+{
+    public static readonly string[] TestKeys = ["keys", "keykeys"];
+
+    public static SessionApiFactory WithRedis(RedisServer redis, params (string Key, string? Value)[] settings) =>
+        new(Settings([("Redis:ConnectionString", redis.ConnectionString), .. settings]));
+
+    public static SessionApiFactory WithMemory(params (string Key, string? Value)[] settings) => new(Settings(settings));
+
+    public static SessionApiFactory WithMemory(Action<IServiceCollection> services, params (string Key, string? Value)[] settings) =>
+        new(Settings(settings), services);
+
+    private static Dictionary<string, string?> Settings(IEnumerable<(string Key, string? Value)> settings)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Session:Keys:0"] = TestKeys[0],
+            ["Session:Keys:1"] = TestKeys[1],
+            ["Session:ReconnectTimeout"] = "1000",
+        };
+        foreach (var (key, value) in settings) all[key] = value;
+        return all;
+    }
+
+    public SessionClient CreateSessionClient(string baseAddress = "http://localhost") =>
+        new(CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false, BaseAddress = new Uri(baseAddress) }));
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        if (services is not null) builder.ConfigureTestServices(services);
+    }
+}
