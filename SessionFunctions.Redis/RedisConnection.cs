@@ -77,6 +77,8 @@ public sealed partial class RedisConnection : IDisposable
         var options = await _configure();
         options.AbortOnConnectFail = false;
         options.ClientName ??= "sessionfunctions-" + Environment.MachineName;
+        // The tie-breaker key only matters when several primaries compete; skipping it saves a GET on every connect.
+        options.TieBreaker = "";
         return await ConnectionMultiplexer.ConnectAsync(options);
     }
 
