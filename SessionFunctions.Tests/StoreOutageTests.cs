@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Moq;
+using SessionFunctions.Tests.Infrastructure;
+
+namespace SessionFunctions.Tests;
+
+/// <summary>koa's reconnectTimeout: wait for an unavailable store, then answer 503 with Retry-After, never hang or 500.</summary>
+public sealed class StoreOutageTests
+{
+    [Fact]
+    public async Task A_redis_outage_gives_503_after_the_reconnect_timeout_and_the_service_recovers()
+    {
+        var redis = new RedisServer();
+        await redis.InitializeAsync();
+        try
+        {
+            using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", "1500"));
+            var client = api.CreateSessionClient();
+            Assert.Equal(201, (await client.PostAsync(json: """{"count":1}""")).Status);
+
+            await redis.StopAsync();
+            var watch = Stopwatch.StartNew();
+            var response = await client.GetAsync();
+            watch.Stop();
+            Assert.Equal(503, response.Status);
+            Assert.Equal("urn:sessionfunctions:problem:store-unavailable", response.ProblemType);
+            Assert.Equal("2", response.Headers.RetryAfter?.ToString());
+            Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.2), TimeSpan.FromSeconds(10));
+            Assert.Equal(503, (await client.PutAsync("""{"count":2}""")).Status);
+            Assert.Equal(503, (await client.DeleteAsync()).Status);
+
+            await redis.StartAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            int status;
+            do status = (await client.PostAsync(json: """{"count":1}""")).Status;
+            while (status == 503 && DateTime.UtcNow < deadline);
+            Assert.Equal(201, status);
+            Assert.Equal(200, (await client.GetAsync()).Status);
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_store_that_comes_back_within_the_timeout_serves_the_request()
+    {
+        var memory = new MemorySessionStore(TimeProvider.System);
+        var failures = 0;
+        var store = new Mock<ISessionStore>();
+        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .Returns((string key, CancellationToken ct) => ++failures <= 3
+                ? Task.FromException<string?>(new SessionStoreUnavailableException("down"))
+                : memory.GetAsync(key, ct));
+        store.Setup(s => s.SetAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<StoreWriteCondition>(), It.IsAny<CancellationToken>()))
+            .Returns((string k, string v, TimeSpan t, StoreWriteCondition c, CancellationToken ct) => memory.SetAsync(k, v, t, c, ct));
+
+        using var api = SessionApiFactory.WithMemory(services => services.AddSingleton(store.Object), ("Session:ReconnectTimeout", "5000"));
+        var client = api.CreateSessionClient();
+        Assert.Equal(201, (await client.PostAsync(json: """{"count":1}""")).Status);
+        var response = await client.GetAsync();
+        Assert.Equal(200, response.Status);
+        Assert.Equal(4, failures);
+    }
+
+    [Fact]
+    public async Task A_store_that_hangs_is_cut_off_at_the_timeout()
+    {
+        var store = new Mock<ISessionStore>();
+        store.Setup(s => s.SetAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<StoreWriteCondition>(), It.IsAny<CancellationToken>()))
+            .Returns(new TaskCompletionSource<bool>().Task);
+        using var api = SessionApiFactory.WithMemory(services => services.AddSingleton(store.Object), ("Session:ReconnectTimeout", "300"));
+        var response = await api.CreateSessionClient().PostAsync(json: "{}");
+        Assert.Equal(503, response.Status);
+        Assert.Equal("1", response.Headers.RetryAfter?.ToString());
+    }
+
+    [Fact]
+    public async Task A_custom_error_handler_that_returns_degrades_to_a_new_session()
+    {
+        var store = new Mock<ISessionStore>();
+        store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new SessionStoreUnavailableException("down"));
+        store.Setup(s => s.SetAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<StoreWriteCondition>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new SessionStoreUnavailableException("down"));
+        var handler = new Mock<ISessionErrorHandler>();
+        using var api = SessionApiFactory.WithMemory(services =>
+        {
+            services.AddSingleton(store.Object);
+            services.AddSingleton(handler.Object);
+        }, ("Session:ReconnectTimeout", "100"));
+        var client = api.CreateSessionClient();
+        client.Jar["koa.sid"] = "abc";
+        client.Jar["koa.sid.sig"] = new Keygrip(["keys"]).Sign("koa.sid=abc");
+
+        Assert.Equal(404, (await client.GetAsync()).Status);
+        handler.Verify(h => h.OnStoreError(It.IsAny<SessionStoreUnavailableException>(), SessionStoreOperation.Get, It.IsAny<HttpContext>()), Times.Once);
+
+        var put = await client.PutAsync("""{"a":1}""");
+        Assert.Equal(200, put.Status);
+        Assert.DoesNotContain(put.SetCookies, h => !h.Contains("1970", StringComparison.Ordinal));
+        handler.Verify(h => h.OnStoreError(It.IsAny<SessionStoreUnavailableException>(), SessionStoreOperation.Set, It.IsAny<HttpContext>()), Times.Once);
+    }
+}
