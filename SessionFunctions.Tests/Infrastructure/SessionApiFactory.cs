@@ -27,7 +27,11 @@ public sealed class SessionApiFactory(IDictionary<string, string?> settings, Act
             ["Session:Keys:1"] = TestKeys[1],
             ["Session:ReconnectTimeout"] = "1000",
         };
-        foreach (var (key, value) in settings) all[key] = value;
+        foreach (var (key, value) in settings)
+        {
+            if (value is null) all.Remove(key);
+            else all[key] = value;
+        }
         return all;
     }
 
