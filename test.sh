@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what it needs (redis-server), then runs every test project.
+# Usage: bash test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+install_debian_packages() {
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: $* missing and apt-get is not available; install them and re-run." >&2
+    exit 1
+  fi
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "test.sh: $* missing; run as root or install them: apt-get install $*" >&2
+      exit 1
+    fi
+  fi
+  echo "test.sh: installing $* ..."
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then install_debian_packages "${missing[@]}"; fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK (dotnet) is required: https://dot.net" >&2
+  exit 1
+fi
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test SessionFunctions.sln "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line for CI: "N passed, N failed".
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+echo "tests: ${passed} passed, ${failed} failed"
+if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+  echo "test.sh: no test ran" >&2
+  exit 1
+fi
+exit "$status"
