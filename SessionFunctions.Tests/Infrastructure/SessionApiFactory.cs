@@ -35,8 +35,8 @@ public sealed class SessionApiFactory(IDictionary<string, string?> settings, Act
         return all;
     }
 
-    public SessionClient CreateSessionClient(string baseAddress = "http://localhost") =>
-        new(CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false, BaseAddress = new Uri(baseAddress) }));
+    public SessionClient CreateSessionClient(string baseAddress = "http://localhost", Dictionary<string, string>? jar = null) =>
+        new(CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false, BaseAddress = new Uri(baseAddress) }), jar);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

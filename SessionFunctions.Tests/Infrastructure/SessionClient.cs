@@ -8,9 +8,10 @@ namespace SessionFunctions.Tests.Infrastructure;
 /// An HTTP client with a minimal browser-like cookie jar (names only: the tests check attributes on the raw
 /// Set-Cookie headers), so every test sees exactly which cookies the API sets.
 /// </summary>
-public sealed class SessionClient(HttpClient http) : IDisposable
+public sealed class SessionClient(HttpClient http, Dictionary<string, string>? jar = null) : IDisposable
 {
-    public Dictionary<string, string> Jar { get; } = new(StringComparer.Ordinal);
+    /// <summary>The cookies, by name. Two clients may share one jar, as one browser talks to two servers.</summary>
+    public Dictionary<string, string> Jar { get; } = jar ?? new(StringComparer.Ordinal);
 
     public Task<SessionResponse> PostAsync(string path = "/api/session", string? json = null, Action<HttpRequestMessage>? configure = null) =>
         SendAsync(HttpMethod.Post, path, json, configure);
