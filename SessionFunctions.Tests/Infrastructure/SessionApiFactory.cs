@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace SessionFunctions.Tests.Infrastructure;
 
 /// <summary>The standalone server in process, configured as a test needs: settings, and optionally services.</summary>
-public sealed class SessionApiFactory(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+public sealed class SessionApiFactory(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null, string environment = "Testing")
     : WebApplicationFactory<Program>
 {
     public static readonly string[] TestKeys = ["keys", "keykeys"];
@@ -19,7 +19,7 @@ public sealed class SessionApiFactory(IDictionary<string, string?> settings, Act
     public static SessionApiFactory WithMemory(Action<IServiceCollection> services, params (string Key, string? Value)[] settings) =>
         new(Settings(settings), services);
 
-    private static Dictionary<string, string?> Settings(IEnumerable<(string Key, string? Value)> settings)
+    public static Dictionary<string, string?> Settings(IEnumerable<(string Key, string? Value)> settings)
     {
         var all = new Dictionary<string, string?>
         {
@@ -40,7 +40,7 @@ public sealed class SessionApiFactory(IDictionary<string, string?> settings, Act
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(environment);
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         if (services is not null) builder.ConfigureTestServices(services);
     }
