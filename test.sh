@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs (redis-server, Node.js and the Koa reference app's packages),
+# The whole test suite: installs what it needs (redis-server, Node.js, and the npm packages of the Koa reference
+# app and the Bicep parser),
 # then runs every test project.
 # Usage: bash test.sh [extra dotnet test arguments]
 set -euo pipefail
@@ -28,12 +29,13 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then install_debian_packages "${missing[@]}"; fi
 
-# The Koa reference app of the interop tests, exactly as locked.
-koa_app=SessionFunctions.Tests/KoaReferenceApp
-if [ ! -d "$koa_app/node_modules/koa-generic-session" ] || [ "$koa_app/package-lock.json" -nt "$koa_app/node_modules/.package-lock.json" ]; then
-  echo "test.sh: npm ci in $koa_app ..."
-  (cd "$koa_app" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
-fi
+# The Node helpers of the tests, exactly as locked: the Koa reference app (interop) and the Bicep parser (infra).
+for node_dir in SessionFunctions.Tests/KoaReferenceApp SessionFunctions.Tests/BicepParser; do
+  if [ ! -f "$node_dir/node_modules/.package-lock.json" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
+    echo "test.sh: npm ci in $node_dir ..."
+    (cd "$node_dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET 10 SDK (dotnet) is required: https://dot.net" >&2

@@ -29,6 +29,10 @@ public sealed class SessionEndpoints(SessionLifecycle sessions, IOptions<Session
 
     private readonly SessionOptions _options = options.Value;
 
+    /// <summary>The route named <paramref name="name"/> (e.g. <c>GetSession</c>) as an action result, for the Functions host.</summary>
+    public SessionEndpointResult Result(string name) =>
+        new(this, Routes.SingleOrDefault(r => r.Name == name) ?? throw new ArgumentException($"No session route is named '{name}'.", nameof(name)));
+
     /// <summary><c>POST /api/session</c>: a new session from the optional body, stored even when empty; replaces the request's session.</summary>
     public Task CreateAsync(HttpContext http) => RunAsync(http, async () =>
     {

@@ -24,19 +24,8 @@ public sealed class KoaApp : IAsyncDisposable
 
     public string BaseAddress => $"http://127.0.0.1:{Port}";
 
-    /// <summary>The app's directory, found from the test assembly upwards.</summary>
-    public static string Directory
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "SessionFunctions.Tests", "KoaReferenceApp");
-                if (File.Exists(Path.Combine(candidate, "server.js"))) return candidate;
-            }
-            throw new InvalidOperationException("SessionFunctions.Tests/KoaReferenceApp was not found above " + AppContext.BaseDirectory);
-        }
-    }
+    /// <summary>The app's directory.</summary>
+    public static string Directory => RepositoryFiles.PathOf("SessionFunctions.Tests", "KoaReferenceApp");
 
     /// <param name="redisPort">The redis-server both sides share.</param>
     /// <param name="keys">app.keys.</param>

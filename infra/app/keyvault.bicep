@@ -1,0 +1,65 @@
+// Key Vault (RBAC authorization) holding the cookie signing keys. The app reads them through Key Vault references
+// with its user-assigned identity, which holds Key Vault Secrets User on this vault only.
+param name string
+param location string = resourceGroup().location
+param tags object = {}
+param secretsUserPrincipalId string
+
+@secure()
+param signingKey string
+
+@secure()
+param verifyOnlyKey string = ''
+
+var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource signing 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'session-key-0'
+  properties: {
+    value: signingKey
+    contentType: 'Keygrip signing key (Session:Keys:0)'
+  }
+}
+
+resource verifyOnly 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(verifyOnlyKey)) {
+  parent: vault
+  name: 'session-key-1'
+  properties: {
+    value: verifyOnlyKey
+    contentType: 'Keygrip verify-only key (Session:Keys:1)'
+  }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, secretsUserPrincipalId, keyVaultSecretsUser)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+    principalId: secretsUserPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output name string = vault.name
+
+@description('App settings Session__Keys__<n>, as Key Vault references; a key that is not set gets no setting.')
+output signingKeyReferences object = union(
+  { Session__Keys__0: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${signing.name})' },
+  empty(verifyOnlyKey) ? {} : { Session__Keys__1: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=session-key-1)' }
+)

@@ -1,0 +1,91 @@
+// The session store: Azure Managed Redis (default) or Azure Cache for Redis. Either way: TLS 1.2+, no non-TLS port,
+// access keys disabled, and Microsoft Entra ID access for the app's managed identity only.
+@allowed(['AzureManagedRedis', 'AzureCacheForRedis'])
+param kind string
+param name string
+param location string = resourceGroup().location
+param tags object = {}
+
+@description('Object id of the identity that reads and writes sessions (the function app\'s user-assigned identity).')
+param dataContributorPrincipalId string
+
+@description('Azure Managed Redis SKU; Balanced_B0 is the smallest.')
+param managedRedisSku string = 'Balanced_B0'
+
+@allowed(['Basic', 'Standard', 'Premium'])
+@description('Azure Cache for Redis SKU; Standard has a replica and an SLA.')
+param cacheSku string = 'Standard'
+
+var isManaged = kind == 'AzureManagedRedis'
+
+resource managed 'Microsoft.Cache/redisEnterprise@2025-04-01' = if (isManaged) {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: managedRedisSku
+  }
+  properties: {
+    minimumTlsVersion: '1.2'
+  }
+}
+
+resource managedDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' = if (isManaged) {
+  parent: managed
+  name: 'default'
+  properties: {
+    clientProtocol: 'Encrypted'
+    port: 10000
+    // Sessions are single keys; the Enterprise policy also lets clients that are not cluster-aware connect.
+    clusteringPolicy: 'EnterpriseCluster'
+    // Evicting a live session would log its user out; fail writes instead and alert on memory.
+    evictionPolicy: 'NoEviction'
+    accessKeysAuthentication: 'Disabled'
+  }
+}
+
+resource managedAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-04-01' = if (isManaged) {
+  parent: managedDatabase
+  name: 'sessionapi'
+  properties: {
+    accessPolicyName: 'default'
+    user: {
+      objectId: dataContributorPrincipalId
+    }
+  }
+}
+
+resource cache 'Microsoft.Cache/redis@2024-11-01' = if (!isManaged) {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    sku: {
+      name: cacheSku
+      family: cacheSku == 'Premium' ? 'P' : 'C'
+      capacity: cacheSku == 'Premium' ? 1 : 0
+    }
+    enableNonSslPort: false
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+    disableAccessKeyAuthentication: true
+    redisConfiguration: {
+      'aad-enabled': 'true'
+      'maxmemory-policy': 'noeviction'
+    }
+  }
+}
+
+resource cacheAccess 'Microsoft.Cache/redis/accessPolicyAssignments@2024-11-01' = if (!isManaged) {
+  parent: cache
+  name: 'sessionapi'
+  properties: {
+    accessPolicyName: 'Data Contributor'
+    objectId: dataContributorPrincipalId
+    objectIdAlias: 'session-api'
+  }
+}
+
+output name string = name
+@description('host:port for Redis__HostName: TLS port 10000 on Azure Managed Redis, 6380 on Azure Cache for Redis.')
+output hostName string = isManaged ? '${managed!.properties.hostName}:10000' : '${cache!.properties.hostName}:6380'

@@ -1,0 +1,188 @@
+// SessionFunctions: the whole secure stack in one deployment (`azd up`).
+//   Flex Consumption function app with a user-assigned managed identity (no secrets in settings)
+//   Storage with shared keys disabled; Log Analytics + Application Insights with local auth disabled
+//   Redis (Azure Managed Redis, or Azure Cache for Redis) with access keys disabled and Entra ID access for the app
+//   Key Vault (RBAC) holding the cookie signing keys, read through Key Vault references
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; used to name resources.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource. Flex Consumption and Azure Managed Redis must both be offered there.')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Object id of the deploying user, granted blob and metrics access for debugging. Empty: none.')
+param principalId string = ''
+
+@description('Comma-separated origins of the SPA that may call the API with credentials, e.g. https://app.example.com. Never *.')
+param corsAllowedOrigins string = ''
+
+@allowed(['AzureManagedRedis', 'AzureCacheForRedis'])
+@description('Azure Managed Redis (default), or Azure Cache for Redis, which Microsoft retires on 2028-09-30.')
+param redisKind string = 'AzureManagedRedis'
+
+@secure()
+@minLength(32)
+@description('The cookie signing key (Session:Keys:0), at least 32 characters: set SESSION_SIGNING_KEY. It is stored in Key Vault only.')
+param sessionSigningKey string
+
+@secure()
+@description('A verify-only key (Session:Keys:1) during a rotation; empty otherwise. See the README, "Rotating the signing key".')
+param sessionVerifyOnlyKey string = ''
+
+@allowed(['lax', 'strict', 'none'])
+@description('SameSite of the session cookie: lax or strict when the SPA is on the same site as the API, none for a cross-site SPA.')
+param cookieSameSite string = 'lax'
+
+@minValue(0)
+@description('Always-ready instances for the HTTP functions (0 scales to zero; 1 or more removes cold starts, at a cost).')
+param alwaysReadyInstances int = 0
+
+@minValue(1)
+@maxValue(1000)
+@description('The most instances the app scales out to; each holds one Redis connection.')
+param maximumInstanceCount int = 40
+
+@allowed([2048, 4096])
+param instanceMemoryMB int = 2048
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+  name: 'plan'
+  scope: rg
+  params: {
+    name: '${abbrs.webServerFarms}${resourceToken}'
+    sku: {
+      name: 'FC1'
+      tier: 'FlexConsumption'
+    }
+    reserved: true
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    dnsEndpointType: 'Standard'
+    publicNetworkAccess: 'Enabled'
+    blobServices: {
+      containers: [{ name: deploymentContainerName }]
+    }
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module redis 'app/redis.bicep' = {
+  name: 'redis'
+  scope: rg
+  params: {
+    kind: redisKind
+    name: redisKind == 'AzureManagedRedis' ? '${abbrs.cacheRedisEnterprise}${resourceToken}' : '${abbrs.cacheRedis}${resourceToken}'
+    location: location
+    tags: tags
+    dataContributorPrincipalId: identity.outputs.principalId
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: '${abbrs.keyVaultVaults}${resourceToken}'
+    location: location
+    tags: tags
+    secretsUserPrincipalId: identity.outputs.principalId
+    signingKey: sessionSigningKey
+    verifyOnlyKey: sessionVerifyOnlyKey
+  }
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  dependsOn: [rbac]
+  params: {
+    name: functionAppName
+    location: location
+    tags: tags
+    planId: plan.outputs.resourceId
+    identityId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
+    redisHostName: redis.outputs.hostName
+    signingKeyReferences: keyVault.outputs.signingKeyReferences
+    corsAllowedOrigins: empty(corsAllowedOrigins) ? [] : split(corsAllowedOrigins, ',')
+    cookieSameSite: cookieSameSite
+    alwaysReadyInstances: alwaysReadyInstances
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output SESSION_API_URL string = '${api.outputs.url}/api/session'
+output REDIS_NAME string = redis.outputs.name
+output REDIS_HOST string = redis.outputs.hostName
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
