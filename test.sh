@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs (redis-server, Node.js, and the npm packages of the Koa reference
-# app and the Bicep parser),
+# The whole test suite: installs what it needs (redis-server, Node.js, Debian's Chromium for the browser tests,
+# and the npm packages of the Koa reference app and the Bicep parser),
 # then runs every test project.
 # Usage: bash test.sh [extra dotnet test arguments]
 set -euo pipefail
@@ -27,6 +27,7 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then install_debian_packages "${missing[@]}"; fi
 
 # The Node helpers of the tests, exactly as locked: the Koa reference app (interop) and the Bicep parser (infra).

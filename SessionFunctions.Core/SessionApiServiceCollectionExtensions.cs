@@ -19,6 +19,8 @@ public static class SessionApiServiceCollectionExtensions
     {
         services.AddOptions<SessionOptions>().Bind(configuration.GetSection(SessionDefaults.ConfigurationSection)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SessionOptions>, SessionOptionsValidator>());
+        services.AddOptions<CrossOriginOptions>().Bind(configuration.GetSection(CrossOriginOptions.ConfigurationSection)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CrossOriginOptions>, CrossOriginOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISessionStore, MemorySessionStore>();
@@ -31,6 +33,7 @@ public static class SessionApiServiceCollectionExtensions
         services.TryAddSingleton<TtlPolicy>();
         services.TryAddSingleton<SessionRepository>();
         services.TryAddSingleton<SessionLifecycle>();
+        services.TryAddSingleton<CrossSiteRequestGuard>();
         services.TryAddSingleton<SessionEndpoints>();
         services.AddHostedService<SessionStartupReport>();
         return services;

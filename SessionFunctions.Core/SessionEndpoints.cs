@@ -15,7 +15,11 @@ public sealed record SessionRoute(string Name, string Method, string Pattern, Fu
 /// The REST API over the current session: create, get, save, regenerate, remove. Each handler reads the request,
 /// runs the <see cref="SessionLifecycle"/> steps, and writes the session as JSON or a problem response.
 /// </summary>
-public sealed class SessionEndpoints(SessionLifecycle sessions, IOptions<SessionOptions> options, ILogger<SessionEndpoints> logger)
+public sealed class SessionEndpoints(
+    SessionLifecycle sessions,
+    CrossSiteRequestGuard crossSite,
+    IOptions<SessionOptions> options,
+    ILogger<SessionEndpoints> logger)
 {
     /// <summary>The endpoint table. The standalone server maps it; the Functions app declares one function per row.</summary>
     public static IReadOnlyList<SessionRoute> Routes { get; } =
@@ -77,10 +81,12 @@ public sealed class SessionEndpoints(SessionLifecycle sessions, IOptions<Session
         await WriteAsync(http, StatusCodes.Status200OK, next);
     });
 
-    /// <summary><c>DELETE /api/session</c>: one store delete and the clearing cookies. Idempotent.</summary>
+    /// <summary><c>DELETE /api/session</c>: one store delete, the clearing cookies and <c>Clear-Site-Data</c>. Idempotent.</summary>
     public Task RemoveAsync(HttpContext http) => RunAsync(http, async () =>
     {
         await sessions.RemoveAsync(http);
+        // OWASP: at logout, tell the browser to drop the site's cookies too (secure contexts only).
+        if (_options.ClearSiteData) http.Response.Headers["Clear-Site-Data"] = "\"cookies\"";
         http.Response.StatusCode = StatusCodes.Status204NoContent;
     });
 
@@ -100,13 +106,17 @@ public sealed class SessionEndpoints(SessionLifecycle sessions, IOptions<Session
         await http.Response.WriteAsync(SessionJson.Serialize(session.Data), http.RequestAborted);
     }
 
-    /// <summary>Turns every failure into a problem response: client errors are 4xx, an unavailable store is 503.</summary>
+    /// <summary>
+    /// Every endpoint runs here: the CSRF check first, so no route can forget it, then the handler; every failure
+    /// becomes a problem response (client errors are 4xx, an unavailable store is 503).
+    /// </summary>
     private async Task RunAsync(HttpContext http, Func<Task> handler)
     {
         // Session responses carry a bearer credential and per-user data: no cache may keep them.
         http.Response.Headers.CacheControl = "no-store";
         try
         {
+            if (crossSite.Check(http.Request) is { } rejection) throw new SessionProblemException(SessionProblem.CrossSiteRequest, rejection);
             await handler();
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

@@ -16,6 +16,7 @@ public sealed record SessionProblem(int Status, string Name, string Title)
     public static readonly SessionProblem BodyRequired = new(400, "body-required", "This request needs a JSON object body.");
     public static readonly SessionProblem InvalidCookie = new(400, "invalid-cookie", "The cookie options in the body are invalid.");
     public static readonly SessionProblem BadRequest = new(400, "bad-request", "The request is malformed.");
+    public static readonly SessionProblem CrossSiteRequest = new(403, "cross-site-request", "A state-changing request from another site was refused (CSRF protection).");
     public static readonly SessionProblem NotFound = new(404, "session-not-found", "There is no session.");
     public static readonly SessionProblem Conflict = new(409, "session-conflict", "The session was removed by a concurrent request; nothing was saved.");
     public static readonly SessionProblem BodyTooLarge = new(413, "body-too-large", "The request body is too large.");

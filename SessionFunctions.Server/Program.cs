@@ -1,4 +1,5 @@
 using SessionFunctions;
+using SessionFunctions.Server;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,6 +10,7 @@ var generatedKey = builder.Environment.IsDevelopment() && DevelopmentSigningKey.
 
 builder.Services.AddProblemDetails();
 builder.Services.AddSessionApi(builder.Configuration);
+builder.Services.AddSessionCors(builder.Configuration);
 var redis = builder.Configuration[RedisSessionStoreServiceCollectionExtensions.ConnectionStringSetting];
 if (!string.IsNullOrWhiteSpace(redis)) builder.Services.AddRedisSessionStore(redis);
 
@@ -17,6 +19,8 @@ if (generatedKey) DevelopmentSigningKey.Warn(app.Logger);
 
 // Unmatched routes and methods answer with problem+json too.
 app.UseStatusCodePages();
+app.UseSessionCors();
+app.UseDemoSpa();
 app.MapSessionApi();
 app.Run();
 

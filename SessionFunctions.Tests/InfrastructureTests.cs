@@ -128,6 +128,9 @@ public sealed class InfrastructureTests(BicepFiles bicep) : IClassFixture<BicepF
                 type = property.PropertyType;
             }
         }
+        Assert.Equal("corsAllowedOrigins", SettingsObject().Property("Cors__AllowedOrigins__0")!.Descendants().Last(n => n.Type == "identifier").Value);
+        Assert.NotNull(typeof(CrossOriginOptions).GetProperty(nameof(CrossOriginOptions.AllowedOrigins)));
+        Assert.Equal("Cors", CrossOriginOptions.ConfigurationSection);
         Assert.Contains("\"Redis:HostName\"", RepositoryFiles.Read("SessionFunctions", "SessionRedisRegistration.cs"));
         Assert.NotNull(SettingsObject().Property("Redis__HostName"));
     }

@@ -48,6 +48,8 @@ var settings = union(signingKeyReferences, {
   Session__TrustForwardedProto: 'true'
   Session__Key: 'koa.sid'
   Session__Prefix: 'koa:sess:'
+  // The same allow-list as platform CORS, for the app's CSRF check of state-changing requests.
+  Cors__AllowedOrigins__0: join(corsAllowedOrigins, ',')
 })
 
 resource api 'Microsoft.Web/sites@2024-04-01' = {
