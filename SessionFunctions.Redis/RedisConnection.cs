@@ -79,7 +79,13 @@ public sealed partial class RedisConnection : IDisposable
         options.ClientName ??= "sessionfunctions-" + Environment.MachineName;
         // The tie-breaker key only matters when several primaries compete; skipping it saves a GET on every connect.
         options.TieBreaker = "";
-        return await ConnectionMultiplexer.ConnectAsync(options);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(options);
+        // StackExchange.Redis 1.x completes every command on one ordered queue by default, which serializes all
+        // requests behind one thread (bench/README.md); sessions need no cross-request ordering. 2.x ignores it.
+#pragma warning disable CS0618 // obsolete (a no-op) in 2.x
+        multiplexer.PreserveAsyncOrder = false;
+#pragma warning restore CS0618
+        return multiplexer;
     }
 
     [LoggerMessage(1, LogLevel.Warning, "Redis connection errors lasted over {Seconds} s; replacing the connection (force reconnect).")]

@@ -6,6 +6,9 @@ var builder = WebApplication.CreateBuilder(args);
 // Same URL as `func start`, unless ASPNETCORE_URLS or --urls says otherwise.
 if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls("http://localhost:7071");
 
+// Per-request framework logs cost more than a session read; keep them off wherever appsettings.json is not found.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
 var generatedKey = builder.Environment.IsDevelopment() && DevelopmentSigningKey.AddIfMissing(builder.Configuration);
 
 builder.Services.AddProblemDetails();

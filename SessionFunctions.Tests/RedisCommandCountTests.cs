@@ -1,0 +1,30 @@
+using SessionFunctions.Tests.Infrastructure;
+
+namespace SessionFunctions.Tests;
+
+/// <summary>
+/// The benchmark's command targets (bench/README.md), as exact counts per request from INFO commandstats: these do not
+/// depend on timing, so they hold in the normal suite. Read = 1, write ≤ 2, create = 1, remove = 1, rolling read ≤ 2.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class RedisCommandCountTests(RedisServer redis)
+{
+    private async Task<long> CommandsAsync(Func<Task> request) => (await redis.CountCommandsAsync(request)).Values.Sum();
+
+    [Fact]
+    public async Task Each_workload_stays_within_its_command_budget()
+    {
+        using var api = SessionApiFactory.WithRedis(redis);
+        var client = api.CreateSessionClient();
+        Assert.Equal(1, await CommandsAsync(async () => Assert.Equal(201, (await client.PostAsync(json: """{"count":0}""")).Status)));
+        Assert.Equal(1, await CommandsAsync(async () => Assert.Equal(200, (await client.GetAsync()).Status)));
+        for (var i = 1; i <= 3; i++)
+            Assert.InRange(await CommandsAsync(async () => Assert.Equal(200, (await client.PutAsync($$"""{"count":{{i}}}""")).Status)), 1, 2);
+        Assert.Equal(1, await CommandsAsync(async () => Assert.Equal(204, (await client.DeleteAsync()).Status)));
+
+        using var rolling = SessionApiFactory.WithRedis(redis, ("Session:Rolling", "true"));
+        var rollingClient = rolling.CreateSessionClient();
+        await rollingClient.PostAsync(json: """{"count":0}""");
+        Assert.InRange(await CommandsAsync(async () => Assert.Equal(200, (await rollingClient.GetAsync()).Status)), 1, 2);
+    }
+}
