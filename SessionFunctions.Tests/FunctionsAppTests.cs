@@ -166,5 +166,7 @@ public sealed class FunctionsAppTests
         var origins = local["Host"]!["CORS"]!.GetValue<string>();
         Assert.DoesNotContain("*", origins);
         Assert.StartsWith("http://localhost:", origins);
+        // The platform answers CORS (Host.CORS); the app's CSRF check needs the same list.
+        Assert.Equal(origins, local["Values"]!["Cors__AllowedOrigins__0"]!.GetValue<string>());
     }
 }

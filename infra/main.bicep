@@ -168,7 +168,7 @@ module api 'app/api.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     redisHostName: redis.outputs.hostName
     signingKeyReferences: keyVault.outputs.signingKeyReferences
-    corsAllowedOrigins: empty(corsAllowedOrigins) ? [] : split(corsAllowedOrigins, ',')
+    corsAllowedOrigins: empty(corsAllowedOrigins) ? [] : map(split(corsAllowedOrigins, ','), origin => trim(origin))
     cookieSameSite: cookieSameSite
     alwaysReadyInstances: alwaysReadyInstances
     maximumInstanceCount: maximumInstanceCount
