@@ -8,27 +8,48 @@ namespace SessionFunctions;
 /// </summary>
 public sealed class Session
 {
-    private Session(string id, JsonObject data, JsonObject? original, bool resignCookie)
+    private readonly JsonObject _data;
+    private readonly string? _storedJson;
+    private JsonObject? _original;
+
+    private Session(string id, JsonObject data, string? storedJson, bool resignCookie)
     {
         Id = id;
-        Data = data;
-        Original = original;
+        _data = data;
+        _storedJson = storedJson;
         ResignCookie = resignCookie;
     }
 
     /// <summary>The sid. A new session's id changes only if the store already holds it.</summary>
     public string Id { get; internal set; }
 
-    public JsonObject Data { get; }
+    /// <summary>The session's fields and cookie options. Whoever takes it may change it, so it counts as a change to check.</summary>
+    public JsonObject Data
+    {
+        get
+        {
+            Touched = true;
+            return _data;
+        }
+    }
+
+    /// <summary><see cref="Data"/> for reading only: does not count as a change.</summary>
+    internal JsonObject Current => _data;
 
     /// <summary>True until the session has been stored: it was not loaded from the store.</summary>
-    public bool IsNew => Original is null;
+    public bool IsNew => _storedJson is null;
 
     /// <summary>The session's cookie options, the <c>cookie</c> sub-object of <see cref="Data"/>.</summary>
     public JsonObject Cookie => (JsonObject)Data[SessionCookie.PropertyName]!;
 
-    /// <summary>The value as loaded, for change detection; null for a new session.</summary>
-    internal JsonObject? Original { get; }
+    /// <summary>
+    /// The value as loaded, for change detection; null for a new session. Parsed again from the stored text on first
+    /// use, which is cheaper than cloning <see cref="Data"/> up front, and never needed by a plain read.
+    /// </summary>
+    internal JsonObject? Original => _original ??= _storedJson is null ? null : SessionJson.ParseObject(_storedJson);
+
+    /// <summary>Whether <see cref="Data"/> may differ from what was loaded: a plain read never needs to compare.</summary>
+    internal bool Touched { get; private set; }
 
     /// <summary>The request's signature used an older key, so the cookie pair must be re-sent signed with the first key.</summary>
     internal bool ResignCookie { get; }
@@ -36,17 +57,17 @@ public sealed class Session
     /// <summary>A new session holding <paramref name="data"/>: its fields and its <c>cookie</c> object.</summary>
     internal static Session New(string id, JsonObject data) => new(id, data, null, false);
 
-    internal static Session Loaded(string id, JsonObject stored, SessionCookieOptions defaults, bool resignCookie)
+    internal static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie)
     {
-        var original = (JsonObject)stored.DeepClone();
-        if (stored[SessionCookie.PropertyName] is not JsonObject)
-            stored[SessionCookie.PropertyName] = SessionCookie.NewJson(defaults);
-        return new Session(id, stored, original, resignCookie);
+        var touched = stored.Data[SessionCookie.PropertyName] is not JsonObject;
+        if (touched) stored.Data[SessionCookie.PropertyName] = SessionCookie.NewJson(defaults);
+        return new Session(id, stored.Data, stored.Json, resignCookie) { Touched = touched };
     }
 
     /// <summary>Replaces every field but <c>cookie</c> with <paramref name="fields"/>.</summary>
     public void ReplaceFields(JsonObject fields)
     {
+        Touched = true;
         foreach (var name in Data.Select(p => p.Key).Where(k => k != SessionCookie.PropertyName).ToList())
             Data.Remove(name);
         foreach (var (name, value) in fields)

@@ -52,7 +52,7 @@ public sealed class SessionEndpoints(
     {
         var session = await sessions.LoadAsync(http);
         if (session.IsNew) throw new SessionProblemException(SessionProblem.NotFound);
-        await sessions.CommitAsync(http, session);
+        await sessions.CommitAsync(http, session); // a read changes nothing: this saves only when rolling
         await WriteAsync(http, StatusCodes.Status200OK, session);
     });
 

@@ -38,7 +38,7 @@ public sealed class SessionLifecycle(
             return await NewAsync(http);
         }
 
-        JsonObject? stored = null;
+        StoredSession? stored = null;
         try
         {
             stored = await repository.LoadAsync(incoming.Id, http.RequestAborted);
@@ -48,7 +48,7 @@ public sealed class SessionLifecycle(
             errors.OnStoreError(error, SessionStoreOperation.Get, http);
         }
 
-        if (stored is null || !validator.IsValid(http, stored))
+        if (stored is null || !validator.IsValid(http, stored.Data))
         {
             ids.Reset(http, _defaultCookie);
             return await NewAsync(http);
@@ -114,8 +114,8 @@ public sealed class SessionLifecycle(
     private bool MustSave(Session session)
     {
         if (session.IsNew)
-            return _options.AllowEmpty || !JsonNode.DeepEquals(session.Data, EmptySession());
-        return _options.Rolling || !JsonNode.DeepEquals(session.Data, session.Original);
+            return _options.AllowEmpty || !JsonNode.DeepEquals(session.Current, EmptySession());
+        return _options.Rolling || (session.Touched && !JsonNode.DeepEquals(session.Current, session.Original));
     }
 
     private async Task<bool> SaveAsync(HttpContext http, Session session)

@@ -4,6 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace SessionFunctions;
 
+/// <summary>A session as read from the store: parsed, and the stored text it came from.</summary>
+public sealed record StoredSession(JsonObject Data, string Json);
+
 /// <summary>
 /// koa-generic-session's store wrapper: adds the prefix, turns session objects into JSON and back, applies the
 /// <see cref="TtlPolicy"/>, and waits up to <see cref="SessionOptions.ReconnectTimeout"/> for an unavailable store.
@@ -21,7 +24,7 @@ public sealed class SessionRepository(
     private readonly SessionOptions _options = options.Value;
 
     /// <summary>The stored session, or null when it is missing, not a JSON object, or past its <c>cookie.expires</c>.</summary>
-    public async Task<JsonObject?> LoadAsync(string sessionId, CancellationToken cancellationToken)
+    public async Task<StoredSession?> LoadAsync(string sessionId, CancellationToken cancellationToken)
     {
         var json = await WhenAvailable(ct => store.GetAsync(StoreKey(sessionId), ct), cancellationToken);
         if (json is null) return null;
@@ -33,7 +36,7 @@ public sealed class SessionRepository(
         }
         // The key's TTL normally ends a session first; this also ends one whose expires was set later than its last save.
         var expires = SessionCookie.Read(session[SessionCookie.PropertyName] as JsonObject, _options.Cookie).Expires;
-        return expires is { } at && at <= time.GetUtcNow() ? null : session;
+        return expires is { } at && at <= time.GetUtcNow() ? null : new StoredSession(session, json);
     }
 
     /// <returns>Whether the session was written; false when <paramref name="condition"/> did not hold.</returns>
