@@ -22,7 +22,4 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Warning, "*** No signing keys are configured (Session:Keys). A random DEVELOPMENT key was generated: sessions will not survive a restart and cannot be shared with Koa. Never run like this in production. ***")]
     public static partial void DevelopmentKeyGenerated(ILogger logger);
-
-    [LoggerMessage(7, LogLevel.Debug, "Session {Operation}.")]
-    public static partial void SessionLifecycleEvent(ILogger logger, string operation);
 }
