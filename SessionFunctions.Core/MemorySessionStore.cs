@@ -34,14 +34,23 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         lock (_lock) return Task.FromResult(TryGetLive(key, out var entry) ? entry.Value : null);
     }
 
-    public Task<bool> SetAsync(string key, string value, TimeSpan ttl, StoreWriteCondition condition, CancellationToken cancellationToken)
+    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            var exists = TryGetLive(key, out _);
-            if (exists != (condition == StoreWriteCondition.KeyPresent)) return Task.FromResult(false);
+            if (TryGetLive(key, out _)) return Task.FromResult(false);
             _entries[key] = new Entry(value, _time.GetUtcNow() + ttl);
             return Task.FromResult(true);
+        }
+    }
+
+    public Task<string?> ReplaceAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!TryGetLive(key, out var replaced)) return Task.FromResult<string?>(null);
+            _entries[key] = new Entry(value, _time.GetUtcNow() + ttl);
+            return Task.FromResult<string?>(replaced.Value);
         }
     }
 

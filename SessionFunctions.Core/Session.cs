@@ -11,6 +11,7 @@ public sealed class Session
     private readonly JsonObject _data;
     private readonly string? _storedJson;
     private JsonObject? _original;
+    private string? _savedJson;
 
     private Session(string id, JsonObject data, string? storedJson, bool resignCookie)
     {
@@ -54,14 +55,47 @@ public sealed class Session
     /// <summary>The request's signature used an older key, so the cookie pair must be re-sent signed with the first key.</summary>
     internal bool ResignCookie { get; }
 
+    /// <summary>
+    /// Loaded from this instance's memory of the stored value rather than from the store: a guess, which the save
+    /// checks, and which can never prove by itself that the session still exists.
+    /// </summary>
+    internal bool Recalled { get; private init; }
+
+    /// <summary>
+    /// The text the store should hold now, which a save must replace: the loaded text, or after a conflict the save's
+    /// own earlier write.
+    /// </summary>
+    internal string? Expected { get; private init; }
+
+    /// <summary>The store holds an earlier attempt of this save, made on a stale base, so it must be written over.</summary>
+    internal bool MustRewrite => Expected != _storedJson;
+
+    /// <summary>The session as JSON, as the API returns it: the stored text itself when nothing changed it.</summary>
+    public string ToJson() => _savedJson ?? (!Touched && _storedJson is not null ? _storedJson : SessionJson.Serialize(_data));
+
+    /// <summary>Records that <paramref name="json"/>, the text of <see cref="Data"/>, was just stored.</summary>
+    internal void StoredAs(string json) => _savedJson = json;
+
     /// <summary>A new session holding <paramref name="data"/>: its fields and its <c>cookie</c> object.</summary>
     internal static Session New(string id, JsonObject data) => new(id, data, null, false);
 
-    internal static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie)
+    /// <param name="id">The sid.</param>
+    /// <param name="stored">What was read (or recalled, or replaced by a conflicting save).</param>
+    /// <param name="defaults">The cookie options to add when the stored session has none.</param>
+    /// <param name="resignCookie">See <see cref="ResignCookie"/>.</param>
+    /// <param name="recalled">See <see cref="Recalled"/>.</param>
+    /// <param name="expected">See <see cref="Expected"/>; the stored text unless a save already overwrote it.</param>
+    internal static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie,
+        bool recalled = false, string? expected = null)
     {
         var touched = stored.Data[SessionCookie.PropertyName] is not JsonObject;
         if (touched) stored.Data[SessionCookie.PropertyName] = SessionCookie.NewJson(defaults);
-        return new Session(id, stored.Data, stored.Json, resignCookie) { Touched = touched };
+        return new Session(id, stored.Data, stored.Json, resignCookie)
+        {
+            Touched = touched,
+            Recalled = recalled,
+            Expected = expected ?? stored.Json,
+        };
     }
 
     /// <summary>Replaces every field but <c>cookie</c> with <paramref name="fields"/>.</summary>

@@ -24,6 +24,9 @@ public static class SessionDefaults
     /// <summary>The largest request body the API accepts: 64 KiB.</summary>
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>How many sessions' stored values an instance remembers for one-command saves.</summary>
+    public const int RecentSessions = 4096;
+
     /// <summary>The route prefix shared by both hosts (the Functions host's default <c>routePrefix</c>).</summary>
     public const string RoutePrefix = "api";
 

@@ -52,18 +52,22 @@ public sealed class SessionEndpoints(
     {
         var session = await sessions.LoadAsync(http);
         if (session.IsNew) throw new SessionProblemException(SessionProblem.NotFound);
-        await sessions.CommitAsync(http, session); // a read changes nothing: this saves only when rolling
-        await WriteAsync(http, StatusCodes.Status200OK, session);
+        var commit = await sessions.CommitAsync(http, session); // a read changes nothing: this saves only when rolling
+        await WriteAsync(http, StatusCodes.Status200OK, commit.Session);
     });
 
-    /// <summary><c>PUT /api/session</c>: replaces the fields; stores only a change; without a session, creates one under a new id.</summary>
+    /// <summary>
+    /// <c>PUT /api/session</c>: replaces the fields; stores only a change; without a session, creates one under a new id.
+    /// Starts from the value this instance remembers, if any, so a save is usually one store command.
+    /// </summary>
     public Task SaveAsync(HttpContext http) => RunAsync(http, async () =>
     {
         var body = await ReadBodyAsync(http, required: true);
-        var session = await sessions.LoadAsync(http);
-        Apply(http, session, body!);
-        var stored = await sessions.CommitAsync(http, session);
-        await WriteAsync(http, session.IsNew && stored ? StatusCodes.Status201Created : StatusCodes.Status200OK, session);
+        void Change(Session session) => Apply(http, session, body!);
+        var session = await sessions.LoadAsync(http, recall: true);
+        Change(session);
+        var commit = await sessions.CommitAsync(http, session, Change);
+        await WriteAsync(http, commit.Session.IsNew && commit.Stored ? StatusCodes.Status201Created : StatusCodes.Status200OK, commit.Session);
     });
 
     /// <summary>
@@ -103,7 +107,7 @@ public sealed class SessionEndpoints(
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json; charset=utf-8";
-        await http.Response.WriteAsync(SessionJson.Serialize(session.Data), http.RequestAborted);
+        await http.Response.WriteAsync(session.ToJson(), http.RequestAborted);
     }
 
     /// <summary>

@@ -4,6 +4,9 @@ using Microsoft.Extensions.Options;
 
 namespace SessionFunctions;
 
+/// <summary>The outcome of <see cref="SessionLifecycle.CommitAsync"/>: the session as it ends the request, and whether it was stored.</summary>
+public sealed record SessionCommit(Session Session, bool Stored);
+
 /// <summary>
 /// koa-generic-session's request lifecycle, in the order koa runs it: find the sid, load the session (or start a new
 /// one), and at the end save it only when it changed, when rolling, or when the endpoint forces it.
@@ -20,16 +23,25 @@ public sealed class SessionLifecycle(
     TimeProvider time)
 {
     private const int MaxIdCollisions = 3;
+    private const int MaxWriteConflicts = 3;
 
     private readonly SessionOptions _options = options.Value;
     private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);
+
+    // A custom validator may judge a session by the request; it must see what the store holds, not a remembered value.
+    private readonly bool _recallAllowed = validator is AcceptAllSessionValidator;
 
     /// <summary>
     /// koa's getSession. A request without a usable sid, or whose session is missing, unreadable or not
     /// <see cref="ISessionValidator">valid</see>, gets a new session under a new id (a client's id is never adopted),
     /// and the clearing cookies when it sent a sid.
     /// </summary>
-    public async Task<Session> LoadAsync(HttpContext http)
+    /// <param name="http">The request.</param>
+    /// <param name="recall">
+    /// Take the value this instance last read or wrote, when it remembers one, instead of reading: for a request that
+    /// is going to save, whose save checks that guess (<see cref="CommitAsync"/>).
+    /// </param>
+    public async Task<Session> LoadAsync(HttpContext http, bool recall = false)
     {
         var incoming = ids.Get(http);
         if (incoming.Id is null)
@@ -37,6 +49,9 @@ public sealed class SessionLifecycle(
             if (incoming.Stale) ids.Reset(http, _defaultCookie);
             return await NewAsync(http);
         }
+
+        if (recall && _recallAllowed && repository.Recall(incoming.Id) is { } recalled)
+            return Session.Loaded(incoming.Id, recalled, _options.Cookie, incoming.SignedWithOldKey, recalled: true);
 
         StoredSession? stored = null;
         try
@@ -70,15 +85,61 @@ public sealed class SessionLifecycle(
     /// koa's refreshSession: stores the session and sends the cookie pair when <paramref name="force"/> is set, when
     /// it changed, or when rolling; never stores an untouched new session unless AllowEmpty is set.
     /// </summary>
-    /// <returns>Whether the session was stored.</returns>
-    public async Task<bool> CommitAsync(HttpContext http, Session session, bool force = false)
+    /// <remarks>
+    /// Unlike koa, a save is never based on a value other than the one it replaces. The store's write returns what
+    /// it replaced; when that is not what the session was loaded from (a concurrent request, or Koa, wrote in between,
+    /// or <see cref="LoadAsync"/> recalled a stale value), <paramref name="change"/> is applied again to the value
+    /// that was replaced and the result written over the first attempt. koa's last-writer-wins would instead keep the
+    /// first attempt and lose the other write. A save that keeps conflicting gets 409.
+    /// </remarks>
+    /// <param name="http">The request.</param>
+    /// <param name="session">The session as loaded and changed by the endpoint.</param>
+    /// <param name="change">What the endpoint did to the loaded session, to do again on a newer value; null for none.</param>
+    /// <param name="force">Store the session even if it did not change.</param>
+    /// <returns>The session as finally stored (or not), and whether it was stored.</returns>
+    public async Task<SessionCommit> CommitAsync(HttpContext http, Session session, Action<Session>? change = null, bool force = false)
     {
-        if (!force && !MustSave(session))
+        for (var attempt = 1; ; attempt++)
         {
-            if (session.ResignCookie) ids.Set(http, session.Id, CookieOf(session));
-            return false;
+            if (!force && !session.MustRewrite && !MustSave(session))
+            {
+                if (session.Recalled)
+                {
+                    // "Unchanged" compared with a remembered value proves nothing about the store: read, and decide again.
+                    session = await ReloadAsync(http, change);
+                    continue;
+                }
+                if (session.ResignCookie) ids.Set(http, session.Id, CookieOf(session));
+                return new SessionCommit(session, false);
+            }
+            if (session.IsNew) return new SessionCommit(session, await CreateAsync(http, session));
+
+            var write = await StoreAsync(http, session);
+            if (write is null) return new SessionCommit(session, false);
+            if (write.Replaced == session.Expected)
+            {
+                session.StoredAs(write.Written);
+                ids.Set(http, session.Id, CookieOf(session));
+                return new SessionCommit(session, true);
+            }
+            if (write.Replaced is null)
+            {
+                // A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
+                if (!session.Recalled) throw new SessionProblemException(SessionProblem.Conflict);
+                session = await ReloadAsync(http, change);
+                continue;
+            }
+            if (attempt == MaxWriteConflicts) throw new SessionProblemException(SessionProblem.Conflict);
+            if (repository.Read(write.Replaced) is not { } replaced)
+            {
+                // What was replaced had expired or was unreadable: a load would have found no session, so neither do we.
+                await repository.DestroyAsync(session.Id, http.RequestAborted);
+                session = await ReloadAsync(http, change);
+                continue;
+            }
+            session = Session.Loaded(session.Id, replaced, _options.Cookie, session.ResignCookie, expected: write.Written);
+            change?.Invoke(session);
         }
-        return await SaveAsync(http, session);
     }
 
     /// <summary>
@@ -118,27 +179,50 @@ public sealed class SessionLifecycle(
         return _options.Rolling || (session.Touched && !JsonNode.DeepEquals(session.Current, session.Original));
     }
 
-    private async Task<bool> SaveAsync(HttpContext http, Session session)
+    private async Task<Session> ReloadAsync(HttpContext http, Action<Session>? change)
+    {
+        var session = await LoadAsync(http);
+        change?.Invoke(session);
+        return session;
+    }
+
+    /// <summary>Stores a new session under its id, or under a fresh one should the id be taken.</summary>
+    private async Task<bool> CreateAsync(HttpContext http, Session session)
     {
         beforeSave.BeforeSave(http, session.Data);
         var cookie = CookieOf(session);
-        var condition = session.IsNew ? StoreWriteCondition.KeyAbsent : StoreWriteCondition.KeyPresent;
         try
         {
-            for (var attempt = 1; !await repository.SaveAsync(session.Id, session.Data, cookie, condition, http.RequestAborted); attempt++)
+            string? stored;
+            for (var attempt = 1; (stored = await repository.CreateAsync(session.Id, session.Data, cookie, http.RequestAborted)) is null; attempt++)
             {
-                if (!session.IsNew) throw new SessionProblemException(SessionProblem.Conflict);
                 // 192 random bits make a collision practically impossible, but a custom generator may be weaker.
                 if (attempt == MaxIdCollisions) throw new InvalidOperationException("The session id generator keeps returning ids that exist.");
                 session.Id = await generator.GenerateAsync(http);
             }
+            session.StoredAs(stored);
             ids.Set(http, session.Id, cookie);
             return true;
         }
-        catch (Exception error) when (error is not (OperationCanceledException or SessionProblemException))
+        catch (Exception error) when (error is not OperationCanceledException)
         {
             errors.OnStoreError(error, SessionStoreOperation.Set, http);
             return false;
+        }
+    }
+
+    /// <summary>Overwrites a loaded session; null when the store failed and the error handler chose to go on.</summary>
+    private async Task<StoreReplacement?> StoreAsync(HttpContext http, Session session)
+    {
+        beforeSave.BeforeSave(http, session.Data);
+        try
+        {
+            return await repository.ReplaceAsync(session.Id, session.Data, CookieOf(session), http.RequestAborted);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            errors.OnStoreError(error, SessionStoreOperation.Set, http);
+            return null;
         }
     }
 

@@ -53,4 +53,12 @@ public sealed class SessionOptions
 
     /// <summary>Not in koa: the largest request body, in bytes; a larger one gets 413. Default 65536.</summary>
     public int MaxBodyBytes { get; set; } = SessionDefaults.MaxBodyBytes;
+
+    /// <summary>
+    /// Not in koa: how many sessions this instance remembers the stored value of, so that a save can write at once
+    /// instead of reading first (one Redis command instead of two). The write still checks what it replaced, so a stale
+    /// memory costs a second write, never a lost update. At most 4096 characters per value; 0 turns it off.
+    /// Default 4096.
+    /// </summary>
+    public int RecentSessions { get; set; } = SessionDefaults.RecentSessions;
 }

@@ -33,6 +33,8 @@ public sealed partial class SessionOptionsValidator : IValidateOptions<SessionOp
             Fail("ReconnectTimeout", $"must be a positive number of milliseconds; got {options.ReconnectTimeout}.");
         if (options.MaxBodyBytes <= 0)
             Fail("MaxBodyBytes", $"must be a positive number of bytes; got {options.MaxBodyBytes}.");
+        if (options.RecentSessions is < 0 or > 1_000_000)
+            Fail("RecentSessions", $"must be between 0 (off) and 1000000; got {options.RecentSessions}.");
 
         var cookie = options.Cookie;
         if (cookie.MaxAge is < 0)

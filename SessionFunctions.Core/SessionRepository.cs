@@ -7,6 +7,9 @@ namespace SessionFunctions;
 /// <summary>A session as read from the store: parsed, and the stored text it came from.</summary>
 public sealed record StoredSession(JsonObject Data, string Json);
 
+/// <summary>What a save wrote, and the value it replaced (null: the session no longer existed, and nothing was written).</summary>
+public sealed record StoreReplacement(string Written, string? Replaced);
+
 /// <summary>
 /// koa-generic-session's store wrapper: adds the prefix, turns session objects into JSON and back, applies the
 /// <see cref="TtlPolicy"/>, and waits up to <see cref="SessionOptions.ReconnectTimeout"/> for an unavailable store.
@@ -22,12 +25,34 @@ public sealed class SessionRepository(
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly SessionOptions _options = options.Value;
+    private readonly RecentSessionValues _recent = new(options.Value.RecentSessions);
 
     /// <summary>The stored session, or null when it is missing, not a JSON object, or past its <c>cookie.expires</c>.</summary>
     public async Task<StoredSession?> LoadAsync(string sessionId, CancellationToken cancellationToken)
     {
-        var json = await WhenAvailable(ct => store.GetAsync(StoreKey(sessionId), ct), cancellationToken);
-        if (json is null) return null;
+        var key = StoreKey(sessionId);
+        var json = await WhenAvailable(ct => store.GetAsync(key, ct), cancellationToken);
+        if (json is null)
+        {
+            _recent.Forget(key);
+            return null;
+        }
+        _recent.Remember(key, json);
+        return Read(json);
+    }
+
+    /// <summary>
+    /// The session as this instance last read or wrote it, without asking the store; null when it does not remember
+    /// one. Only a guess: a save based on it checks what it replaced.
+    /// </summary>
+    public StoredSession? Recall(string sessionId) => _recent.Recall(StoreKey(sessionId)) is { } json ? Read(json) : null;
+
+    /// <summary>
+    /// The session read from stored text; null when the text is not a JSON object or the session is past its
+    /// <c>cookie.expires</c>.
+    /// </summary>
+    public StoredSession? Read(string json)
+    {
         var session = SessionJson.ParseObject(json);
         if (session is null)
         {
@@ -35,24 +60,46 @@ public sealed class SessionRepository(
             return null;
         }
         // The key's TTL normally ends a session first; this also ends one whose expires was set later than its last save.
-        var expires = SessionCookie.Read(session[SessionCookie.PropertyName] as JsonObject, _options.Cookie).Expires;
+        var expires = session[SessionCookie.PropertyName] is JsonObject cookie && cookie.ContainsKey("expires")
+            ? SessionCookie.Read(cookie, _options.Cookie).Expires
+            : null;
         return expires is { } at && at <= time.GetUtcNow() ? null : new StoredSession(session, json);
     }
 
-    /// <returns>Whether the session was written; false when <paramref name="condition"/> did not hold.</returns>
-    public Task<bool> SaveAsync(string sessionId, JsonObject session, SessionCookie cookie, StoreWriteCondition condition, CancellationToken cancellationToken)
+    /// <summary>Stores a new session, unless its id is taken.</summary>
+    /// <returns>The stored text; null when the id is taken and nothing was stored.</returns>
+    public async Task<string?> CreateAsync(string sessionId, JsonObject session, SessionCookie cookie, CancellationToken cancellationToken)
     {
+        var key = StoreKey(sessionId);
         var value = SessionJson.Serialize(session);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        return WhenAvailable(ct => store.SetAsync(StoreKey(sessionId), value, lifetime, condition, ct), cancellationToken);
+        if (!await WhenAvailable(ct => store.CreateAsync(key, value, lifetime, ct), cancellationToken)) return null;
+        _recent.Remember(key, value);
+        return value;
     }
 
-    public Task DestroyAsync(string sessionId, CancellationToken cancellationToken) =>
-        WhenAvailable(async ct =>
+    /// <summary>Overwrites a stored session, if it still exists, and says what the write replaced.</summary>
+    public async Task<StoreReplacement> ReplaceAsync(string sessionId, JsonObject session, SessionCookie cookie, CancellationToken cancellationToken)
+    {
+        var key = StoreKey(sessionId);
+        var value = SessionJson.Serialize(session);
+        var lifetime = ttl.For(cookie, time.GetUtcNow());
+        var replaced = await WhenAvailable(ct => store.ReplaceAsync(key, value, lifetime, ct), cancellationToken);
+        if (replaced is null) _recent.Forget(key);
+        else _recent.Remember(key, value);
+        return new StoreReplacement(value, replaced);
+    }
+
+    public Task DestroyAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var key = StoreKey(sessionId);
+        _recent.Forget(key);
+        return WhenAvailable(async ct =>
         {
-            await store.DestroyAsync(StoreKey(sessionId), ct);
+            await store.DestroyAsync(key, ct);
             return true;
         }, cancellationToken);
+    }
 
     public string StoreKey(string sessionId) => _options.Prefix + sessionId;
 

@@ -20,6 +20,7 @@ public sealed partial class RedisConnection : IDisposable
     private readonly Lock _lock = new();
     private Task<ConnectionMultiplexer>? _connection;
     private DateTimeOffset? _firstErrorAt;
+    private volatile bool _erring;
     private DateTimeOffset _lastReconnectAt = DateTimeOffset.MinValue;
 
     /// <param name="configure">Makes the connection options; Azure's Entra ID setup runs here, once per (re)connect.</param>
@@ -42,7 +43,13 @@ public sealed partial class RedisConnection : IDisposable
     /// <summary>Reports a command that succeeded: the connection is healthy.</summary>
     public void OnSuccess()
     {
-        lock (_lock) _firstErrorAt = null;
+        // Every command ends here: skip the lock unless an error is pending.
+        if (!_erring) return;
+        lock (_lock)
+        {
+            _firstErrorAt = null;
+            _erring = false;
+        }
     }
 
     /// <summary>Reports a connection error; replaces the multiplexer when errors have lasted too long.</summary>
@@ -53,6 +60,7 @@ public sealed partial class RedisConnection : IDisposable
         {
             var now = _time.GetUtcNow();
             _firstErrorAt ??= now;
+            _erring = true;
             if (now - _firstErrorAt < ReconnectErrorThreshold || now - _lastReconnectAt < ReconnectMinInterval) return;
             replaced = _connection;
             _connection = ConnectAsync();

@@ -30,6 +30,8 @@ public sealed class ConfigurationTests
     [InlineData("Session:FallbackTtl", "0", "Session:FallbackTtl")]
     [InlineData("Session:ReconnectTimeout", "0", "Session:ReconnectTimeout")]
     [InlineData("Session:MaxBodyBytes", "-1", "Session:MaxBodyBytes")]
+    [InlineData("Session:RecentSessions", "-1", "Session:RecentSessions")]
+    [InlineData("Session:RecentSessions", "2000000", "Session:RecentSessions")]
     [InlineData("Session:Cookie:MaxAge", "-500", "Session:Cookie:MaxAge")]
     [InlineData("Session:Cookie:MaxAge", "99999999999999", "Session:Cookie:MaxAge")]
     [InlineData("Session:Cookie:Path", "no-slash;", "Session:Cookie:Path")]

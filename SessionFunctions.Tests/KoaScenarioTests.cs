@@ -53,13 +53,16 @@ public sealed class KoaScenarioTests(RedisServer redis) : IDisposable
     }
 
     [Fact]
-    public async Task B_a_modified_session_is_read_then_written_and_the_pair_is_refreshed()
+    public async Task B_a_modified_session_is_written_and_the_pair_is_refreshed()
     {
         var (client, sid) = await CreateAsync();
         SessionResponse? response = null;
         var commands = await redis.CountCommandsAsync(async () => response = await client.PutAsync("""{"count":2}"""));
         Assert.Equal(200, response!.Status);
-        Assert.Equal(new Dictionary<string, long> { ["get"] = 1, ["set"] = 1 }, commands);
+        // Deviation: koa reads, then writes. This instance remembers the session it created, so it writes at once
+        // (SET … XX GET, which proves it replaced what it remembered); without that memory it is GET + SET, as in koa
+        // (RedisCommandCountTests).
+        Assert.Equal(new Dictionary<string, long> { ["set"] = 1 }, commands);
         Assert.Matches($"^koa.sid={sid}; path=/; {ExpiresPattern}; httponly$", response.SetCookie("koa.sid"));
         Assert.StartsWith($"koa.sid.sig={Signed(sid)}; path=/; expires=", response.SetCookie("koa.sid.sig"));
         Assert.Equal(2, JsonNode.Parse((string)(await redis.Database.StringGetAsync("koa:sess:" + sid))!)!["count"]!.GetValue<int>());
@@ -169,7 +172,8 @@ public sealed class KoaScenarioTests(RedisServer redis) : IDisposable
         await redis.Database.KeyDeleteAsync("koa:sess:" + sid);
         SessionResponse? response = null;
         var commands = await redis.CountCommandsAsync(async () => response = await client.PutAsync("""{"count":5}"""));
-        Assert.Equal(new Dictionary<string, long> { ["get"] = 1, ["set"] = 1 }, commands);
+        // The write of the remembered session finds no key and writes nothing; a read confirms; the new session is created.
+        Assert.Equal(new Dictionary<string, long> { ["get"] = 1, ["set"] = 2 }, commands);
         Assert.Equal(201, response!.Status);
         Assert.Equal(2, response.SetCookies.Count);
         var newSid = client.Jar["koa.sid"];
@@ -422,22 +426,5 @@ public sealed class KoaScenarioTests(RedisServer redis) : IDisposable
             Assert.Equal(404, response.Status);
             Assert.Equal(2, response.SetCookies.Count);
         }
-    }
-
-    [Fact]
-    public async Task A_save_never_resurrects_a_session_removed_after_it_was_read()
-    {
-        var (client, sid) = await CreateAsync();
-        // The remove lands between this save's read and its write: SET XX does not bring the session back.
-        var store = new SessionFunctions.Redis.RedisSessionStore(new SessionFunctions.Redis.RedisConnection(
-            () => Task.FromResult(ConfigurationOptions.Parse(redis.ConnectionString)), TimeProvider.System,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<SessionFunctions.Redis.RedisConnection>.Instance));
-        await redis.Database.KeyDeleteAsync("koa:sess:" + sid);
-        Assert.False(await store.SetAsync("koa:sess:" + sid, "{}", TimeSpan.FromMinutes(1), StoreWriteCondition.KeyPresent, default));
-        Assert.False(await redis.Database.KeyExistsAsync("koa:sess:" + sid));
-        Assert.True(await store.SetAsync("koa:sess:" + sid, "{}", TimeSpan.FromMinutes(1), StoreWriteCondition.KeyAbsent, default));
-        Assert.False(await store.SetAsync("koa:sess:" + sid, "{\"x\":1}", TimeSpan.FromMinutes(1), StoreWriteCondition.KeyAbsent, default));
-        Assert.Equal("{}", (string?)await redis.Database.StringGetAsync("koa:sess:" + sid));
-        _ = client;
     }
 }

@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using SessionFunctions.Tests.Infrastructure;
+
+namespace SessionFunctions.Tests;
+
+/// <summary>
+/// A save is always based on the value it replaces. koa-generic-session is last-writer-wins: a write that lands between
+/// a request's read and its save is lost. Here the save learns what it replaced (SET … XX GET) and, when that is not
+/// what it started from, applies its change again to that value. Another writer (a second instance, or Koa) is
+/// simulated by a hook that writes to Redis right before the save.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class ConcurrentSaveTests(RedisServer redis)
+{
+    private const string CookieJson = """{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000}""";
+    private const string HourCookieJson = """{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":3600000}""";
+
+    /// <summary>Writes <see cref="Values"/> to the session's key before each save, one per save, while any are left.</summary>
+    private sealed class ConcurrentWriter(RedisServer redis) : IBeforeSessionSave
+    {
+        public Queue<string> Values { get; } = new();
+        public string? Sid { get; set; }
+
+        public void BeforeSave(HttpContext http, JsonObject session)
+        {
+            if (Sid is not null && Values.TryDequeue(out var value)) redis.Database.StringSet("koa:sess:" + Sid, value);
+        }
+    }
+
+    private (SessionApiFactory Api, ConcurrentWriter Writer) Start(params (string Key, string? Value)[] settings)
+    {
+        var writer = new ConcurrentWriter(redis);
+        var api = new SessionApiFactory(
+            SessionApiFactory.Settings([("Redis:ConnectionString", redis.ConnectionString), .. settings]),
+            services => services.AddSingleton<IBeforeSessionSave>(writer));
+        return (api, writer);
+    }
+
+    private async Task<string> StoredAsync(string sid) => (string)(await redis.Database.StringGetAsync("koa:sess:" + sid))!;
+
+    [Fact]
+    public async Task A_save_from_a_stale_memory_is_redone_on_the_value_it_replaced()
+    {
+        var (api, _) = Start();
+        using var host = api;
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: """{"count":1}""");
+        var sid = client.Jar["koa.sid"];
+        // Koa, or another instance, changes the cookie options after this instance last saw the session.
+        await redis.Database.StringSetAsync("koa:sess:" + sid, $$"""{"cookie":{{HourCookieJson}},"count":7}""");
+
+        SessionResponse? response = null;
+        var commands = await redis.CountCommandsAsync(async () => response = await client.PutAsync("""{"count":2}"""));
+
+        Assert.Equal(200, response!.Status);
+        Assert.Equal(new Dictionary<string, long> { ["set"] = 2 }, commands); // the guess, then the redo
+        Assert.Equal($$"""{"cookie":{{HourCookieJson}},"count":2}""", await StoredAsync(sid));
+        Assert.Equal(3600000, response.Json["cookie"]!["maxAge"]!.GetValue<long>());
+        Assert.InRange((await redis.Database.KeyTimeToLiveAsync("koa:sess:" + sid))!.Value.TotalSeconds, 3500, 3600);
+    }
+
+    [Fact]
+    public async Task A_write_between_read_and_save_is_not_lost()
+    {
+        var (api, writer) = Start(("Session:RecentSessions", "0"));
+        using var host = api;
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: """{"count":1}""");
+        writer.Sid = client.Jar["koa.sid"];
+        writer.Values.Enqueue($$"""{"cookie":{{HourCookieJson}},"count":7}""");
+
+        var response = await client.PutAsync("""{"count":2}""");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal($$"""{"cookie":{{HourCookieJson}},"count":2}""", await StoredAsync(writer.Sid));
+    }
+
+    [Fact]
+    public async Task A_rolling_read_never_writes_back_an_older_value()
+    {
+        // koa-generic-session #136: a rolling re-save undid a concurrent change (there, a logout).
+        var (api, writer) = Start(("Session:Rolling", "true"));
+        using var host = api;
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: """{"user":"ada"}""");
+        writer.Sid = client.Jar["koa.sid"];
+        writer.Values.Enqueue($$"""{"cookie":{{CookieJson}},"user":"grace"}""");
+
+        var response = await client.GetAsync();
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal("grace", response.Json["user"]!.GetValue<string>());
+        Assert.Equal($$"""{"cookie":{{CookieJson}},"user":"grace"}""", await StoredAsync(writer.Sid));
+    }
+
+    [Fact]
+    public async Task A_save_that_keeps_conflicting_gets_409()
+    {
+        var (api, writer) = Start();
+        using var host = api;
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: """{"count":1}""");
+        writer.Sid = client.Jar["koa.sid"];
+        for (var i = 0; i < 5; i++) writer.Values.Enqueue($$"""{"cookie":{{CookieJson}},"count":{{100 + i}}}""");
+
+        var response = await client.PutAsync("""{"count":2}""");
+
+        Assert.Equal(409, response.Status);
+        Assert.Equal("urn:sessionfunctions:problem:session-conflict", response.ProblemType);
+        Assert.Equal(2, writer.Values.Count); // three attempts
+    }
+
+    [Fact]
+    public async Task A_save_that_replaced_an_unreadable_value_starts_a_new_session()
+    {
+        var (api, writer) = Start();
+        using var host = api;
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: """{"count":1}""");
+        var sid = writer.Sid = client.Jar["koa.sid"];
+        writer.Values.Enqueue("not json");
+
+        var response = await client.PutAsync("""{"count":2}""");
+
+        Assert.Equal(201, response.Status);
+        Assert.NotEqual(sid, client.Jar["koa.sid"]);
+        Assert.False(await redis.Database.KeyExistsAsync("koa:sess:" + sid));
+        Assert.Equal(2, JsonNode.Parse(await StoredAsync(client.Jar["koa.sid"]))!["count"]!.GetValue<int>());
+    }
+}
