@@ -10,8 +10,7 @@ public sealed class Session
 {
     private readonly JsonObject _data;
     private readonly string? _storedJson;
-    private JsonObject? _original;
-    private string? _savedJson;
+    private string? _json;
 
     private Session(string id, JsonObject data, string? storedJson, bool resignCookie)
     {
@@ -30,6 +29,7 @@ public sealed class Session
         get
         {
             Touched = true;
+            _json = null;
             return _data;
         }
     }
@@ -43,11 +43,8 @@ public sealed class Session
     /// <summary>The session's cookie options, the <c>cookie</c> sub-object of <see cref="Data"/>.</summary>
     public JsonObject Cookie => (JsonObject)Data[SessionCookie.PropertyName]!;
 
-    /// <summary>
-    /// The value as loaded, for change detection; null for a new session. Parsed again from the stored text on first
-    /// use, which is cheaper than cloning <see cref="Data"/> up front, and never needed by a plain read.
-    /// </summary>
-    internal JsonObject? Original => _original ??= _storedJson is null ? null : SessionJson.ParseObject(_storedJson);
+    /// <summary>The text the session was loaded from; null for a new session.</summary>
+    internal string? StoredJson => _storedJson;
 
     /// <summary>Whether <see cref="Data"/> may differ from what was loaded: a plain read never needs to compare.</summary>
     internal bool Touched { get; private set; }
@@ -70,11 +67,11 @@ public sealed class Session
     /// <summary>The store holds an earlier attempt of this save, made on a stale base, so it must be written over.</summary>
     internal bool MustRewrite => Expected != _storedJson;
 
-    /// <summary>The session as JSON, as the API returns it: the stored text itself when nothing changed it.</summary>
-    public string ToJson() => _savedJson ?? (!Touched && _storedJson is not null ? _storedJson : SessionJson.Serialize(_data));
-
-    /// <summary>Records that <paramref name="json"/>, the text of <see cref="Data"/>, was just stored.</summary>
-    internal void StoredAs(string json) => _savedJson = json;
+    /// <summary>
+    /// The session as JSON, as it is stored and returned: the loaded text itself while nothing took <see cref="Data"/>,
+    /// else written once and reused until <see cref="Data"/> is taken again.
+    /// </summary>
+    public string ToJson() => _json ??= !Touched && _storedJson is not null ? _storedJson : SessionJson.Serialize(_data);
 
     /// <summary>A new session holding <paramref name="data"/>: its fields and its <c>cookie</c> object.</summary>
     internal static Session New(string id, JsonObject data) => new(id, data, null, false);

@@ -31,6 +31,9 @@ public sealed class SessionLifecycle(
     // A custom validator may judge a session by the request; it must see what the store holds, not a remembered value.
     private readonly bool _recallAllowed = validator is AcceptAllSessionValidator;
 
+    // Handing the session to a hook counts as a change that must be written out again; the default hook does nothing.
+    private readonly bool _hasBeforeSave = beforeSave is not NoBeforeSessionSave;
+
     /// <summary>
     /// koa's getSession. A request without a usable sid, or whose session is missing, unreadable or not
     /// <see cref="ISessionValidator">valid</see>, gets a new session under a new id (a client's id is never adopted),
@@ -118,7 +121,6 @@ public sealed class SessionLifecycle(
             if (write is null) return new SessionCommit(session, false);
             if (write.Replaced == session.Expected)
             {
-                session.StoredAs(write.Written);
                 ids.Set(http, session.Id, CookieOf(session));
                 return new SessionCommit(session, true);
             }
@@ -176,7 +178,9 @@ public sealed class SessionLifecycle(
     {
         if (session.IsNew)
             return _options.AllowEmpty || !JsonNode.DeepEquals(session.Current, EmptySession());
-        return _options.Rolling || (session.Touched && !JsonNode.DeepEquals(session.Current, session.Original));
+        // Like koa, which compares hashes of JSON.stringify: changed means its JSON changed. A session Koa stored with
+        // other spacing or escaping is written once more, which only makes the text ours.
+        return _options.Rolling || (session.Touched && session.ToJson() != session.StoredJson);
     }
 
     private async Task<Session> ReloadAsync(HttpContext http, Action<Session>? change)
@@ -189,18 +193,16 @@ public sealed class SessionLifecycle(
     /// <summary>Stores a new session under its id, or under a fresh one should the id be taken.</summary>
     private async Task<bool> CreateAsync(HttpContext http, Session session)
     {
-        beforeSave.BeforeSave(http, session.Data);
+        if (_hasBeforeSave) beforeSave.BeforeSave(http, session.Data);
         var cookie = CookieOf(session);
         try
         {
-            string? stored;
-            for (var attempt = 1; (stored = await repository.CreateAsync(session.Id, session.Data, cookie, http.RequestAborted)) is null; attempt++)
+            for (var attempt = 1; !await repository.CreateAsync(session.Id, session.ToJson(), cookie, http.RequestAborted); attempt++)
             {
                 // 192 random bits make a collision practically impossible, but a custom generator may be weaker.
                 if (attempt == MaxIdCollisions) throw new InvalidOperationException("The session id generator keeps returning ids that exist.");
                 session.Id = await generator.GenerateAsync(http);
             }
-            session.StoredAs(stored);
             ids.Set(http, session.Id, cookie);
             return true;
         }
@@ -214,10 +216,10 @@ public sealed class SessionLifecycle(
     /// <summary>Overwrites a loaded session; null when the store failed and the error handler chose to go on.</summary>
     private async Task<StoreReplacement?> StoreAsync(HttpContext http, Session session)
     {
-        beforeSave.BeforeSave(http, session.Data);
+        if (_hasBeforeSave) beforeSave.BeforeSave(http, session.Data);
         try
         {
-            return await repository.ReplaceAsync(session.Id, session.Data, CookieOf(session), http.RequestAborted);
+            return await repository.ReplaceAsync(session.Id, session.ToJson(), CookieOf(session), http.RequestAborted);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
@@ -226,7 +228,8 @@ public sealed class SessionLifecycle(
         }
     }
 
-    private SessionCookie CookieOf(Session session) => SessionCookie.Read(session.Cookie, _options.Cookie);
+    private SessionCookie CookieOf(Session session) =>
+        SessionCookie.Read((JsonObject)session.Current[SessionCookie.PropertyName]!, _options.Cookie);
 
     private JsonObject EmptySession() => new() { [SessionCookie.PropertyName] = SessionCookie.NewJson(_options.Cookie) };
 }

@@ -67,22 +67,28 @@ public sealed class SessionRepository(
     }
 
     /// <summary>Stores a new session, unless its id is taken.</summary>
-    /// <returns>The stored text; null when the id is taken and nothing was stored.</returns>
-    public async Task<string?> CreateAsync(string sessionId, JsonObject session, SessionCookie cookie, CancellationToken cancellationToken)
+    /// <param name="sessionId">The sid.</param>
+    /// <param name="json">The session's JSON (<see cref="Session.ToJson"/>).</param>
+    /// <param name="cookie">Its cookie options, which give the TTL.</param>
+    /// <param name="cancellationToken">The request's.</param>
+    /// <returns>Whether it was stored.</returns>
+    public async Task<bool> CreateAsync(string sessionId, string json, SessionCookie cookie, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
-        var value = SessionJson.Serialize(session);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        if (!await WhenAvailable(ct => store.CreateAsync(key, value, lifetime, ct), cancellationToken)) return null;
-        _recent.Remember(key, value);
-        return value;
+        if (!await WhenAvailable(ct => store.CreateAsync(key, json, lifetime, ct), cancellationToken)) return false;
+        _recent.Remember(key, json);
+        return true;
     }
 
     /// <summary>Overwrites a stored session, if it still exists, and says what the write replaced.</summary>
-    public async Task<StoreReplacement> ReplaceAsync(string sessionId, JsonObject session, SessionCookie cookie, CancellationToken cancellationToken)
+    /// <param name="sessionId">The sid.</param>
+    /// <param name="value">The session's JSON (<see cref="Session.ToJson"/>).</param>
+    /// <param name="cookie">Its cookie options, which give the TTL.</param>
+    /// <param name="cancellationToken">The request's.</param>
+    public async Task<StoreReplacement> ReplaceAsync(string sessionId, string value, SessionCookie cookie, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
-        var value = SessionJson.Serialize(session);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
         var replaced = await WhenAvailable(ct => store.ReplaceAsync(key, value, lifetime, ct), cancellationToken);
         if (replaced is null) _recent.Forget(key);

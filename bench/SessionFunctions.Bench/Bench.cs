@@ -13,9 +13,20 @@ public sealed record Workload(string Name, string Description, Target Ours, Targ
 }
 
 /// <summary>A measured run: wrk's numbers and the Redis commands it caused.</summary>
-public sealed record Measurement(string Workload, string Server, int Round, WrkResult Wrk, long RedisCommands)
+/// <param name="Workload">The workload's name.</param>
+/// <param name="Server">The server measured.</param>
+/// <param name="Round">The round; 0 is the warm-up.</param>
+/// <param name="Wrk">wrk's numbers.</param>
+/// <param name="RedisCommands">Data commands: those that read or write keys.</param>
+/// <param name="SelectCommands">
+/// SELECTs, which StackExchange.Redis sends (in the same packet) before the next command after one it sends through
+/// ExecuteAsync, such as our SET … XX GET: connection housekeeping, reported apart.
+/// </param>
+public sealed record Measurement(string Workload, string Server, int Round, WrkResult Wrk, long RedisCommands, long SelectCommands)
 {
     public double CommandsPerRequest => Wrk.Requests == 0 ? 0 : (double)RedisCommands / Wrk.Requests;
+
+    public double SelectsPerRequest => Wrk.Requests == 0 ? 0 : (double)SelectCommands / Wrk.Requests;
 }
 
 /// <summary>Starts Redis and the servers, runs every workload on each server, interleaved, for several rounds.</summary>
@@ -23,6 +34,9 @@ public sealed class Bench : IAsyncDisposable
 {
     private const string Key = "bench-signing-key";
     private const int SessionCount = 64;
+
+    // The .NET servers reach steady state (tier-1 code) only after a few seconds of load; 1 s left the first round cold.
+    private const int WarmUpSeconds = 5;
     private const string SessionJson = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000},"count":{n},"user":"ada"}""";
 
     private readonly BenchSettings _settings;
@@ -125,7 +139,7 @@ public sealed class Bench : IAsyncDisposable
         var measurements = new List<Measurement>();
         foreach (var workload in Workloads)
             foreach (var target in workload.Targets)
-                await MeasureAsync(workload, target, 0, seconds: 1); // warm-up: JIT, connection pools, V8
+                await MeasureAsync(workload, target, 0, WarmUpSeconds); // JIT tiering, connection pools, V8
 
         for (var round = 1; round <= _settings.Rounds; round++)
         {
@@ -134,7 +148,7 @@ public sealed class Bench : IAsyncDisposable
                 foreach (var target in workload.Targets)
                 {
                     var measurement = await MeasureAsync(workload, target, round, _settings.DurationSeconds);
-                    Console.Error.WriteLine($"round {round} {workload.Name,-8} {target.Server,-13} {measurement.Wrk.RequestsPerSecond,10:F0} req/s  p99 {measurement.Wrk.P99Ms,7:F2} ms  {measurement.CommandsPerRequest:F2} cmd/req  errors {measurement.Wrk.Errors}");
+                    Console.Error.WriteLine($"round {round} {workload.Name,-8} {target.Server,-13} {measurement.Wrk.RequestsPerSecond,10:F0} req/s  p99 {measurement.Wrk.P99Ms,7:F2} ms  {measurement.CommandsPerRequest:F2} cmd/req (+{measurement.SelectsPerRequest:F2} SELECT)  errors {measurement.Wrk.Errors}");
                     measurements.Add(measurement);
                 }
             }
@@ -166,7 +180,7 @@ public sealed class Bench : IAsyncDisposable
         var before = await CommandCountAsync();
         var wrk = await Wrk.RunAsync(_settings.Root, Find(target.Server).Url, _settings.Connections, seconds, Environment(target));
         var after = await CommandCountAsync();
-        return new Measurement(workload.Name, target.Server, round, wrk, after - before);
+        return new Measurement(workload.Name, target.Server, round, wrk, after.Data - before.Data, after.Select - before.Select);
     }
 
     private Dictionary<string, string> Environment(Target target)
@@ -177,16 +191,21 @@ public sealed class Bench : IAsyncDisposable
         return environment;
     }
 
-    /// <summary>Data commands so far (INFO commandstats), leaving out the benchmark's own INFO and the clients' pings.</summary>
-    private async Task<long> CommandCountAsync()
+    /// <summary>
+    /// Commands so far (INFO commandstats): data commands, leaving out the benchmark's own INFO and the clients' pings
+    /// and handshakes, and SELECTs apart.
+    /// </summary>
+    private async Task<(long Data, long Select)> CommandCountAsync()
     {
         var server = _redis!.GetServer(_redis.GetEndPoints()[0]);
         var info = await server.InfoAsync("commandstats");
-        return info.SelectMany(g => g)
-            .Where(p => !p.Key.StartsWith("cmdstat_info", StringComparison.Ordinal) && !p.Key.StartsWith("cmdstat_ping", StringComparison.Ordinal)
-                        && !p.Key.StartsWith("cmdstat_client", StringComparison.Ordinal) && !p.Key.StartsWith("cmdstat_echo", StringComparison.Ordinal))
-            .Sum(p => long.Parse(p.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture));
+        var calls = info.SelectMany(g => g).Select(p => (
+            Name: p.Key["cmdstat_".Length..].Split('|')[0],
+            Calls: long.Parse(p.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        return (calls.Where(c => !Housekeeping.Contains(c.Name)).Sum(c => c.Calls), calls.Where(c => c.Name == "select").Sum(c => c.Calls));
     }
+
+    private static readonly HashSet<string> Housekeeping = ["info", "ping", "client", "echo", "select", "config", "cluster", "subscribe", "unsubscribe", "hello", "auth", "command"];
 
     private Service Find(string name) => _services.Single(s => s.Name == name);
 
