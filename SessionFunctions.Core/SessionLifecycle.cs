@@ -24,6 +24,8 @@ public sealed class SessionLifecycle(
 {
     private const int MaxIdCollisions = 3;
     private const int MaxWriteConflicts = 3;
+    private const string RemovedDetail = "The session was removed between this save's read and its write; nothing was saved.";
+    private const string ChangingDetail = "Other requests kept changing the session's cookie options during this save; the last attempt stands. Retry to be sure.";
 
     private readonly SessionOptions _options = options.Value;
     private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);
@@ -119,28 +121,34 @@ public sealed class SessionLifecycle(
 
             var write = await StoreAsync(http, session);
             if (write is null) return new SessionCommit(session, false);
-            if (write.Replaced == session.Expected)
+            if (write.Replaced != session.Expected)
             {
-                ids.Set(http, session.Id, CookieOf(session));
-                return new SessionCommit(session, true);
+                if (write.Replaced is null)
+                {
+                    // A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
+                    if (!session.Recalled) throw new SessionProblemException(SessionProblem.Conflict, RemovedDetail);
+                    session = await ReloadAsync(http, change);
+                    continue;
+                }
+                if (repository.Read(write.Replaced) is not { } replaced)
+                {
+                    // What was replaced had expired or was unreadable: a load would have found no session, so neither do we.
+                    await repository.DestroyAsync(session.Id, http.RequestAborted);
+                    session = await ReloadAsync(http, change);
+                    continue;
+                }
+                // Another writer got in between: apply the change again to the value it replaced, and write that over
+                // the first attempt, unless it is what was written (a PUT that keeps the cookie options replaces every field).
+                session = Session.Loaded(session.Id, replaced, _options.Cookie, session.ResignCookie, expected: write.Written);
+                change?.Invoke(session);
+                if (session.ToJson() != write.Written)
+                {
+                    if (attempt == MaxWriteConflicts) throw new SessionProblemException(SessionProblem.Conflict, ChangingDetail);
+                    continue;
+                }
             }
-            if (write.Replaced is null)
-            {
-                // A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
-                if (!session.Recalled) throw new SessionProblemException(SessionProblem.Conflict);
-                session = await ReloadAsync(http, change);
-                continue;
-            }
-            if (attempt == MaxWriteConflicts) throw new SessionProblemException(SessionProblem.Conflict);
-            if (repository.Read(write.Replaced) is not { } replaced)
-            {
-                // What was replaced had expired or was unreadable: a load would have found no session, so neither do we.
-                await repository.DestroyAsync(session.Id, http.RequestAborted);
-                session = await ReloadAsync(http, change);
-                continue;
-            }
-            session = Session.Loaded(session.Id, replaced, _options.Cookie, session.ResignCookie, expected: write.Written);
-            change?.Invoke(session);
+            ids.Set(http, session.Id, CookieOf(session));
+            return new SessionCommit(session, true);
         }
     }
 

@@ -18,7 +18,7 @@ public sealed record SessionProblem(int Status, string Name, string Title)
     public static readonly SessionProblem BadRequest = new(400, "bad-request", "The request is malformed.");
     public static readonly SessionProblem CrossSiteRequest = new(403, "cross-site-request", "A state-changing request from another site was refused (CSRF protection).");
     public static readonly SessionProblem NotFound = new(404, "session-not-found", "There is no session.");
-    public static readonly SessionProblem Conflict = new(409, "session-conflict", "The session was removed by a concurrent request; nothing was saved.");
+    public static readonly SessionProblem Conflict = new(409, "session-conflict", "The session was changed by a concurrent request.");
     public static readonly SessionProblem BodyTooLarge = new(413, "body-too-large", "The request body is too large.");
     public static readonly SessionProblem UnsupportedMediaType = new(415, "unsupported-media-type", "The request body must be application/json (UTF-8).");
     public static readonly SessionProblem StoreUnavailable = new(503, "store-unavailable", "The session store is unavailable. Retry later.");

@@ -17,15 +17,17 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     private const string CookieJson = """{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000}""";
     private const string HourCookieJson = """{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":3600000}""";
 
-    /// <summary>Writes <see cref="Values"/> to the session's key before each save, one per save, while any are left.</summary>
+    /// <summary>Writes <see cref="Values"/> to the session's key before each save, one per save, while any are left; null deletes it.</summary>
     private sealed class ConcurrentWriter(RedisServer redis) : IBeforeSessionSave
     {
-        public Queue<string> Values { get; } = new();
+        public Queue<string?> Values { get; } = new();
         public string? Sid { get; set; }
 
         public void BeforeSave(HttpContext http, JsonObject session)
         {
-            if (Sid is not null && Values.TryDequeue(out var value)) redis.Database.StringSet("koa:sess:" + Sid, value);
+            if (Sid is null || !Values.TryDequeue(out var value)) return;
+            if (value is null) redis.Database.KeyDelete("koa:sess:" + Sid);
+            else redis.Database.StringSet("koa:sess:" + Sid, value);
         }
     }
 
@@ -78,6 +80,23 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task A_save_never_resurrects_a_session_removed_after_it_was_read()
+    {
+        var (api, writer) = Start(("Session:RecentSessions", "0"));
+        using var host = api;
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: """{"count":1}""");
+        writer.Sid = client.Jar["koa.sid"];
+        writer.Values.Enqueue(null); // a logout lands between this save's read and its write
+
+        var response = await client.PutAsync("""{"count":2}""");
+
+        Assert.Equal(409, response.Status);
+        Assert.Contains("removed", response.Json["detail"]!.GetValue<string>());
+        Assert.False(await redis.Database.KeyExistsAsync("koa:sess:" + writer.Sid));
+    }
+
+    [Fact]
     public async Task A_rolling_read_never_writes_back_an_older_value()
     {
         // koa-generic-session #136: a rolling re-save undid a concurrent change (there, a logout).
@@ -96,19 +115,40 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     }
 
     [Fact]
-    public async Task A_save_that_keeps_conflicting_gets_409()
+    public async Task A_concurrent_write_of_other_fields_costs_nothing()
+    {
+        // A PUT replaces every field, so over a value with the same cookie options it writes the same thing: last writer wins, as in koa.
+        var (api, writer) = Start();
+        using var host = api;
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: """{"count":1}""");
+        writer.Sid = client.Jar["koa.sid"];
+        writer.Values.Enqueue($$"""{"cookie":{{CookieJson}},"count":50,"other":true}""");
+
+        SessionResponse? response = null;
+        var commands = await redis.CountCommandsAsync(async () => response = await client.PutAsync("""{"count":2}"""));
+
+        Assert.Equal(200, response!.Status);
+        Assert.Equal(new Dictionary<string, long> { ["set"] = 2 }, commands); // the writer's SET and ours
+        Assert.Equal($$"""{"cookie":{{CookieJson}},"count":2}""", await StoredAsync(writer.Sid));
+    }
+
+    [Fact]
+    public async Task A_save_whose_cookie_options_keep_changing_gets_409()
     {
         var (api, writer) = Start();
         using var host = api;
         var client = api.CreateSessionClient();
         await client.PostAsync(json: """{"count":1}""");
         writer.Sid = client.Jar["koa.sid"];
-        for (var i = 0; i < 5; i++) writer.Values.Enqueue($$"""{"cookie":{{CookieJson}},"count":{{100 + i}}}""");
+        for (var i = 0; i < 5; i++)
+            writer.Values.Enqueue($$"""{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":{{3600000 + i}}},"count":1}""");
 
         var response = await client.PutAsync("""{"count":2}""");
 
         Assert.Equal(409, response.Status);
         Assert.Equal("urn:sessionfunctions:problem:session-conflict", response.ProblemType);
+        Assert.Contains("kept changing", response.Json["detail"]!.GetValue<string>());
         Assert.Equal(2, writer.Values.Count); // three attempts
     }
 
