@@ -40,16 +40,25 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
         return (api, writer);
     }
 
+    /// <summary>A server with a session holding <paramref name="json"/>, and the writer aimed at that session.</summary>
+    private async Task<(SessionApiFactory Api, ConcurrentWriter Writer, SessionClient Client)> StartWithSessionAsync(
+        string json, params (string Key, string? Value)[] settings)
+    {
+        var (api, writer) = Start(settings);
+        var client = api.CreateSessionClient();
+        await client.PostAsync(json: json);
+        writer.Sid = client.Jar["koa.sid"];
+        return (api, writer, client);
+    }
+
     private async Task<string> StoredAsync(string sid) => (string)(await redis.Database.StringGetAsync("koa:sess:" + sid))!;
 
     [Fact]
     public async Task A_save_from_a_stale_memory_is_redone_on_the_value_it_replaced()
     {
-        var (api, _) = Start();
+        var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""");
         using var host = api;
-        var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"count":1}""");
-        var sid = client.Jar["koa.sid"];
+        var sid = writer.Sid!;
         // Koa, or another instance, changes the cookie options after this instance last saw the session.
         await redis.Database.StringSetAsync("koa:sess:" + sid, $$"""{"cookie":{{HourCookieJson}},"count":7}""");
 
@@ -66,27 +75,21 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     [Fact]
     public async Task A_write_between_read_and_save_is_not_lost()
     {
-        var (api, writer) = Start(("Session:RecentSessions", "0"));
+        var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""", ("Session:RecentSessions", "0"));
         using var host = api;
-        var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"count":1}""");
-        writer.Sid = client.Jar["koa.sid"];
         writer.Values.Enqueue($$"""{"cookie":{{HourCookieJson}},"count":7}""");
 
         var response = await client.PutAsync("""{"count":2}""");
 
         Assert.Equal(200, response.Status);
-        Assert.Equal($$"""{"cookie":{{HourCookieJson}},"count":2}""", await StoredAsync(writer.Sid));
+        Assert.Equal($$"""{"cookie":{{HourCookieJson}},"count":2}""", await StoredAsync(writer.Sid!));
     }
 
     [Fact]
     public async Task A_save_never_resurrects_a_session_removed_after_it_was_read()
     {
-        var (api, writer) = Start(("Session:RecentSessions", "0"));
+        var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""", ("Session:RecentSessions", "0"));
         using var host = api;
-        var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"count":1}""");
-        writer.Sid = client.Jar["koa.sid"];
         writer.Values.Enqueue(null); // a logout lands between this save's read and its write
 
         var response = await client.PutAsync("""{"count":2}""");
@@ -100,29 +103,23 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     public async Task A_rolling_read_never_writes_back_an_older_value()
     {
         // koa-generic-session #136: a rolling re-save undid a concurrent change (there, a logout).
-        var (api, writer) = Start(("Session:Rolling", "true"));
+        var (api, writer, client) = await StartWithSessionAsync("""{"user":"ada"}""", ("Session:Rolling", "true"));
         using var host = api;
-        var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"user":"ada"}""");
-        writer.Sid = client.Jar["koa.sid"];
         writer.Values.Enqueue($$"""{"cookie":{{CookieJson}},"user":"grace"}""");
 
         var response = await client.GetAsync();
 
         Assert.Equal(200, response.Status);
         Assert.Equal("grace", response.Json["user"]!.GetValue<string>());
-        Assert.Equal($$"""{"cookie":{{CookieJson}},"user":"grace"}""", await StoredAsync(writer.Sid));
+        Assert.Equal($$"""{"cookie":{{CookieJson}},"user":"grace"}""", await StoredAsync(writer.Sid!));
     }
 
     [Fact]
     public async Task A_concurrent_write_of_other_fields_costs_nothing()
     {
         // A PUT replaces every field, so over a value with the same cookie options it writes the same thing: last writer wins, as in koa.
-        var (api, writer) = Start();
+        var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""");
         using var host = api;
-        var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"count":1}""");
-        writer.Sid = client.Jar["koa.sid"];
         writer.Values.Enqueue($$"""{"cookie":{{CookieJson}},"count":50,"other":true}""");
 
         SessionResponse? response = null;
@@ -130,17 +127,14 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
 
         Assert.Equal(200, response!.Status);
         Assert.Equal(new Dictionary<string, long> { ["set"] = 2 }, commands); // the writer's SET and ours
-        Assert.Equal($$"""{"cookie":{{CookieJson}},"count":2}""", await StoredAsync(writer.Sid));
+        Assert.Equal($$"""{"cookie":{{CookieJson}},"count":2}""", await StoredAsync(writer.Sid!));
     }
 
     [Fact]
     public async Task A_save_whose_cookie_options_keep_changing_gets_409()
     {
-        var (api, writer) = Start();
+        var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""");
         using var host = api;
-        var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"count":1}""");
-        writer.Sid = client.Jar["koa.sid"];
         for (var i = 0; i < 5; i++)
             writer.Values.Enqueue($$"""{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":{{3600000 + i}}},"count":1}""");
 
@@ -155,11 +149,9 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     [Fact]
     public async Task A_save_that_replaced_an_unreadable_value_starts_a_new_session()
     {
-        var (api, writer) = Start();
+        var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""");
         using var host = api;
-        var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"count":1}""");
-        var sid = writer.Sid = client.Jar["koa.sid"];
+        var sid = writer.Sid!;
         writer.Values.Enqueue("not json");
 
         var response = await client.PutAsync("""{"count":2}""");
