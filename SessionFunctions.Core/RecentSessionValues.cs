@@ -37,6 +37,8 @@ public sealed class RecentSessionValues
             return;
         }
         var (first, second) = Slots(key);
+        // Reads remember what is usually already there: leave the slot (and its cache line) alone then.
+        if ((Find(first, key) ?? Find(second, key)) == value) return;
         var entry = new Entry(key, value);
         var inSecond = Volatile.Read(ref _slots[second]) is { } other && other.Key == key;
         if (inSecond || (Volatile.Read(ref _slots[first]) is { } occupant && occupant.Key != key && Volatile.Read(ref _slots[second]) is null))

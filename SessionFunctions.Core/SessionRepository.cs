@@ -37,8 +37,11 @@ public sealed class SessionRepository(
             _recent.Forget(key);
             return null;
         }
-        _recent.Remember(key, json);
-        return Read(json);
+        var stored = Read(json);
+        // Only a usable session is worth remembering: a save would start from it.
+        if (stored is null) _recent.Forget(key);
+        else _recent.Remember(key, json);
+        return stored;
     }
 
     /// <summary>
