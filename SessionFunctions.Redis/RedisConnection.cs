@@ -9,7 +9,7 @@ namespace SessionFunctions.Redis;
 /// client name, and the force-reconnect pattern: after connection errors that last <see cref="ReconnectErrorThreshold"/>,
 /// the multiplexer is replaced, at most once per <see cref="ReconnectMinInterval"/>.
 /// </summary>
-public sealed partial class RedisConnection : IDisposable
+internal sealed partial class RedisConnection : IDisposable
 {
     public static readonly TimeSpan ReconnectErrorThreshold = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan ReconnectMinInterval = TimeSpan.FromSeconds(60);
@@ -20,6 +20,8 @@ public sealed partial class RedisConnection : IDisposable
     private readonly Lock _lock = new();
     private Task<ConnectionMultiplexer>? _connection;
     private DateTimeOffset? _firstErrorAt;
+    private DateTimeOffset _lastErrorAt;
+    private bool _disposed;
     private volatile bool _erring;
     private DateTimeOffset _lastReconnectAt = DateTimeOffset.MinValue;
 
@@ -36,7 +38,12 @@ public sealed partial class RedisConnection : IDisposable
     public async Task<IDatabase> GetDatabaseAsync()
     {
         Task<ConnectionMultiplexer> connection;
-        lock (_lock) connection = _connection is { IsFaulted: false, IsCanceled: false } current ? current : _connection = ConnectAsync();
+        lock (_lock)
+        {
+            // After Dispose (the host is stopping), no request may open a connection that nothing would close.
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            connection = _connection is { IsFaulted: false, IsCanceled: false } current ? current : _connection = ConnectAsync();
+        }
         return (await connection).GetDatabase();
     }
 
@@ -59,9 +66,11 @@ public sealed partial class RedisConnection : IDisposable
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            _firstErrorAt ??= now;
+            // As RedisCache does: errors must have lasted the threshold and still be recent, not one long ago and one now.
+            if (_firstErrorAt is null || now - _lastErrorAt > ReconnectErrorThreshold) _firstErrorAt = now;
+            _lastErrorAt = now;
             _erring = true;
-            if (now - _firstErrorAt < ReconnectErrorThreshold || now - _lastReconnectAt < ReconnectMinInterval) return;
+            if (_disposed || now - _firstErrorAt < ReconnectErrorThreshold || now - _lastReconnectAt < ReconnectMinInterval) return;
             replaced = _connection;
             _connection = ConnectAsync();
             _firstErrorAt = null;
@@ -75,6 +84,7 @@ public sealed partial class RedisConnection : IDisposable
     {
         lock (_lock)
         {
+            _disposed = true;
             if (_connection is { IsCompletedSuccessfully: true }) _connection.Result.Dispose();
             _connection = null;
         }
@@ -96,6 +106,6 @@ public sealed partial class RedisConnection : IDisposable
         return multiplexer;
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "Redis connection errors lasted over {Seconds} s; replacing the connection (force reconnect).")]
+    [LoggerMessage(1, LogLevel.Warning, "Redis connection errors lasted over {Seconds} s; replacing the connection (force reconnect).", EventName = "RedisForcedReconnect")]
     private static partial void LogForcedReconnect(ILogger logger, double seconds);
 }

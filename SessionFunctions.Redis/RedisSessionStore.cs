@@ -9,7 +9,7 @@ namespace SessionFunctions.Redis;
 /// returns what a save replaced, so the caller can tell whether it replaced what it expected.
 /// Connection failures become <see cref="SessionStoreUnavailableException"/>.
 /// </summary>
-public sealed class RedisSessionStore(RedisConnection connection) : ISessionStore
+internal sealed class RedisSessionStore(RedisConnection connection) : ISessionStore
 {
     // SET's GET option came with Redis 6.2; older servers (Azure Cache for Redis 6.0) answer "syntax error", and then
     // MULTI GET SET EXEC does the same atomically in one round trip, with two more commands.
@@ -47,28 +47,42 @@ public sealed class RedisSessionStore(RedisConnection connection) : ISessionStor
             return (string?)await get;
         });
 
-    public Task DestroyAsync(string key, CancellationToken cancellationToken) =>
+    public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken) =>
         RunAsync(database => database.KeyDeleteAsync(key));
 
-    private static long Seconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalSeconds));
+    // The TtlPolicy already rounds to whole seconds, at least one.
+    private static long Seconds(TimeSpan ttl) => (long)ttl.TotalSeconds;
 
     private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command)
     {
+        IDatabase database;
         try
         {
-            var result = await command(await connection.GetDatabaseAsync());
+            database = await connection.GetDatabaseAsync();
+        }
+        catch (Exception error) when (error is not OperationCanceledException and not ObjectDisposedException)
+        {
+            // Making the connection failed: the server is down, or its options could not be made (in Azure, the
+            // managed identity's token could not be had). Either way Redis cannot be reached yet, and may be soon.
+            connection.OnConnectionError();
+            throw new SessionStoreUnavailableException("Redis could not be connected: " + error.Message, error);
+        }
+        try
+        {
+            var result = await command(database);
             connection.OnSuccess();
             return result;
         }
-        catch (Exception error) when (error is RedisConnectionException or TimeoutException or ObjectDisposedException)
+        catch (Exception error) when (error is RedisConnectionException or TimeoutException)
         {
             connection.OnConnectionError();
             throw new SessionStoreUnavailableException("Redis is unreachable: " + error.Message, error);
         }
-        catch (RedisException error)
+        catch (RedisServerException error)
         {
-            // Server errors (LOADING, READONLY during a failover, NOAUTH while a token refreshes) pass; retrying is right.
-            throw new SessionStoreUnavailableException("Redis refused the command: " + error.Message, error);
+            // An error reply (OOM, READONLY, WRONGTYPE …): the server is there and said no; waiting will not change that soon.
+            connection.OnSuccess();
+            throw new SessionStoreErrorException(error.Message.Split(' ', 2)[0], "Redis answered: " + error.Message, error);
         }
     }
 }

@@ -13,14 +13,16 @@ var generatedKey = builder.Environment.IsDevelopment() && DevelopmentSigningKey.
 
 builder.Services.AddProblemDetails();
 builder.Services.AddSessionApi(builder.Configuration);
-builder.Services.AddSessionCors(builder.Configuration);
+builder.Services.AddSessionCors();
 var redis = builder.Configuration[RedisSessionStoreServiceCollectionExtensions.ConnectionStringSetting];
 if (!string.IsNullOrWhiteSpace(redis)) builder.Services.AddRedisSessionStore(redis);
 
 var app = builder.Build();
 if (generatedKey) DevelopmentSigningKey.Warn(app.Logger);
 
-// Unmatched routes and methods answer with problem+json too.
+// Whatever the session endpoints do not answer themselves (other paths, an exception outside them, a bad request
+// ASP.NET Core detects) answers with problem+json too; see the README for what Kestrel rejects before any app code.
+app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSessionCors();
 app.UseDemoSpa();

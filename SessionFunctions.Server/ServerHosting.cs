@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 using SessionFunctions;
 
 namespace SessionFunctions.Server;
@@ -6,22 +8,25 @@ namespace SessionFunctions.Server;
 /// <summary>What only the standalone server does: CORS (Azure Functions gets it from the platform) and the demo SPA.</summary>
 public static class ServerHosting
 {
-    /// <summary>CORS with credentials for <c>Cors:AllowedOrigins</c>; nothing when the list is empty (same-origin only).</summary>
-    public static IServiceCollection AddSessionCors(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// CORS with credentials for <c>Cors:AllowedOrigins</c>, read through the same validated options as the CSRF check;
+    /// with an empty list no origin matches, so no CORS header is sent (same-origin only).
+    /// </summary>
+    public static IServiceCollection AddSessionCors(this IServiceCollection services)
     {
-        var origins = AllowedOrigins(configuration);
-        if (origins.Length == 0) return services;
-        return services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
-            .WithOrigins(origins)
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<CrossOriginOptions>>((cors, origins) => cors.AddDefaultPolicy(policy => policy
+            .WithOrigins([.. origins.Value.Normalized()])
             .AllowCredentials()
             .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
             .WithHeaders("Content-Type")
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
+        return services;
     }
 
     public static WebApplication UseSessionCors(this WebApplication app)
     {
-        if (AllowedOrigins(app.Configuration).Length > 0) app.UseCors();
+        app.UseCors();
         return app;
     }
 
@@ -39,8 +44,4 @@ public static class ServerHosting
         });
         return app;
     }
-
-    // Validation (CrossOriginOptionsValidator) stops the app on a wildcard or malformed entry before any request.
-    private static string[] AllowedOrigins(IConfiguration configuration) =>
-        [.. (configuration.GetSection(CrossOriginOptions.ConfigurationSection).Get<CrossOriginOptions>() ?? new()).Normalized()];
 }

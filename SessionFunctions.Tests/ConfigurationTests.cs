@@ -20,7 +20,7 @@ public sealed class ConfigurationTests
         if (configuration["Redis:ConnectionString"] is { } redis)
             return Assert.ThrowsAny<Exception>(() => services.AddRedisSessionStore(redis));
         using var provider = services.BuildServiceProvider();
-        return Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<IOptions<SessionOptions>>().Value);
+        return Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<IOptions<SessionApiOptions>>().Value);
     }
 
     [Theory]

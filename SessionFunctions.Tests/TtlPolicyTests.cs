@@ -7,7 +7,7 @@ public sealed class TtlPolicyTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
 
-    private static TimeSpan Ttl(SessionOptions options, long? maxAge, DateTimeOffset? expires = null) =>
+    private static TimeSpan Ttl(SessionApiOptions options, long? maxAge, DateTimeOffset? expires = null) =>
         new TtlPolicy(Options.Create(options)).For(new SessionCookie(true, "/", null, maxAge, expires, null, null, null, false), Now);
 
     [Fact]

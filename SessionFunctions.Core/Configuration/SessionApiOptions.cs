@@ -1,0 +1,64 @@
+namespace SessionFunctions;
+
+/// <summary>
+/// Options of the session API, bound from the <c>Session</c> configuration section. Names and defaults follow
+/// koa-generic-session; the README's configuration table maps each one to its koa name.
+/// </summary>
+public sealed class SessionApiOptions
+{
+    /// <summary>koa <c>key</c>: the sid cookie's name. Default <c>"koa.sid"</c>.</summary>
+    public string Key { get; set; } = SessionApiDefaults.Key;
+
+    /// <summary>
+    /// koa <c>app.keys</c>: the Keygrip signing keys. Required. The first signs; every key verifies; a cookie signed
+    /// with an older key is re-signed with the first. Default: none.
+    /// </summary>
+    public List<string> Keys { get; set; } = [];
+
+    /// <summary>koa <c>prefix</c>: prepended to the sid to make the store key. Default <c>"koa:sess:"</c>.</summary>
+    public string Prefix { get; set; } = SessionApiDefaults.Prefix;
+
+    /// <summary>koa <c>ttl</c>: the store TTL in milliseconds, overriding the cookie's. Default: none (derived from the cookie).</summary>
+    public long? Ttl { get; set; }
+
+    /// <summary>koa <c>cookie</c>: the cookie attributes of new sessions.</summary>
+    public SessionCookieOptions Cookie { get; set; } = new();
+
+    /// <summary>koa <c>rolling</c>: re-save and re-send the cookie on every request with a session. Default <c>false</c>.</summary>
+    public bool Rolling { get; set; }
+
+    /// <summary>koa <c>allowEmpty</c>: save new sessions that hold no fields. Default <c>false</c>.</summary>
+    public bool AllowEmpty { get; set; }
+
+    /// <summary>koa <c>reconnectTimeout</c>: how long, in milliseconds, to wait for an unavailable store before failing with 503. Default 10000.</summary>
+    public int ReconnectTimeout { get; set; } = SessionApiDefaults.ReconnectTimeout;
+
+    /// <summary>
+    /// koa <c>app.proxy</c>: trust the first <c>X-Forwarded-Proto</c> value, so that <c>secure</c> is automatic behind a
+    /// TLS-terminating proxy. Default <c>false</c>.
+    /// </summary>
+    public bool TrustForwardedProto { get; set; }
+
+    /// <summary>
+    /// Not in koa: the store TTL in milliseconds when koa's rule yields none (a browser-session cookie with no
+    /// <see cref="Ttl"/>), so that no key lives forever. Default 86400000 (one day).
+    /// </summary>
+    public long FallbackTtl { get; set; } = SessionApiDefaults.FallbackTtl;
+
+    /// <summary>
+    /// Not in koa: send <c>Clear-Site-Data: "cookies"</c> on remove, as OWASP advises at logout. It clears every cookie
+    /// of the API's site (registrable domain), so turn it off when other apps on that site keep cookies. Default <c>true</c>.
+    /// </summary>
+    public bool ClearSiteData { get; set; } = true;
+
+    /// <summary>Not in koa: the largest request body, in bytes; a larger one gets 413. Default 65536.</summary>
+    public int MaxBodyBytes { get; set; } = SessionApiDefaults.MaxBodyBytes;
+
+    /// <summary>
+    /// Not in koa: how many sessions this instance remembers the stored value of, so that a save can write at once
+    /// instead of reading first (one Redis command instead of two). The write still checks what it replaced, so a stale
+    /// memory costs a second write, never a lost update. At most 4096 characters per value; 0 turns it off.
+    /// Default 4096.
+    /// </summary>
+    public int RecentSessions { get; set; } = SessionApiDefaults.RecentSessions;
+}

@@ -1,0 +1,10 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace SessionFunctions;
+
+/// <summary>koa's default <c>beforeSave</c>: does nothing.</summary>
+public sealed class NoBeforeSessionSave : IBeforeSessionSave
+{
+    public void BeforeSave(HttpContext http, JsonObject session) { }
+}

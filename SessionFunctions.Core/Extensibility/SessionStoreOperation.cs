@@ -1,0 +1,8 @@
+namespace SessionFunctions;
+
+/// <summary>Which store operation failed: koa's <c>type</c> argument of <c>errorHandler</c>.</summary>
+public enum SessionStoreOperation
+{
+    Get,
+    Set,
+}

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using SessionFunctions;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the session API on an ASP.NET Core host.</summary>
+public static class SessionApiEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps every <see cref="SessionEndpoints.Routes">route</see> under <c>/api</c>, and a catch-all below it that answers
+    /// 404 or 405 as problem+json, as the Functions app's catch-all function does.
+    /// </summary>
+    public static RouteGroupBuilder MapSessionApi(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/" + SessionApiRoutes.Prefix);
+        foreach (var route in SessionEndpoints.Routes)
+        {
+            group.MapMethods(route.Pattern, [route.Method], (HttpContext http) => route.Invoke(http.RequestServices.GetRequiredService<SessionEndpoints>(), http))
+                .WithName(route.Name);
+        }
+        // Any method: routing prefers a route that takes the method, so this answers only what none takes.
+        group.Map("{**path}", (HttpContext http) => http.RequestServices.GetRequiredService<SessionEndpoints>().FallbackAsync(http));
+        return group;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SessionFunctions;
+
+/// <summary>
+/// The REST API over the current session: HTTP translation only. Each handler reads the body, calls one operation of
+/// the <see cref="SessionLifecycle"/>, and writes its <see cref="SessionOutcome"/> as JSON or a problem response.
+/// </summary>
+public sealed class SessionEndpoints
+{
+    /// <summary>The endpoint table. The standalone server maps it; the Functions app declares one function per row.</summary>
+    public static IReadOnlyList<SessionRoute> Routes { get; } =
+    [
+        new("CreateSession", HttpMethods.Post, SessionApiRoutes.Session, (endpoints, http) => endpoints.CreateAsync(http)),
+        new("GetSession", HttpMethods.Get, SessionApiRoutes.Session, (endpoints, http) => endpoints.GetAsync(http)),
+        new("SaveSession", HttpMethods.Put, SessionApiRoutes.Session, (endpoints, http) => endpoints.SaveAsync(http)),
+        new("RegenerateSession", HttpMethods.Post, SessionApiRoutes.Regenerate, (endpoints, http) => endpoints.RegenerateAsync(http)),
+        new("RemoveSession", HttpMethods.Delete, SessionApiRoutes.Session, (endpoints, http) => endpoints.RemoveAsync(http)),
+    ];
+
+    private readonly SessionLifecycle _sessions;
+    private readonly CrossSiteRequestGuard _crossSite;
+    private readonly SessionApiOptions _options;
+    private readonly ILogger<SessionEndpoints> _logger;
+
+    internal SessionEndpoints(SessionLifecycle sessions, CrossSiteRequestGuard crossSite, IOptions<SessionApiOptions> options, ILogger<SessionEndpoints> logger)
+    {
+        _sessions = sessions;
+        _crossSite = crossSite;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    /// <summary>The route named <paramref name="name"/> (e.g. <c>GetSession</c>) as an action result, for the Functions host.</summary>
+    public IActionResult Result(string name)
+    {
+        var route = Routes.SingleOrDefault(r => r.Name == name) ?? throw new ArgumentException($"No session route is named '{name}'.", nameof(name));
+        return new SessionEndpointResult(http => route.Invoke(this, http));
+    }
+
+    /// <summary>Every request below the prefix that no route takes, as an action result, for the Functions host's catch-all function.</summary>
+    public IActionResult Fallback() => new SessionEndpointResult(FallbackAsync);
+
+    internal Task CreateAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.CreateAsync(http, await ReadEditAsync(http, required: false))));
+
+    internal Task GetAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.GetAsync(http)));
+
+    internal Task SaveAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.SaveAsync(http, (await ReadEditAsync(http, required: true))!)));
+
+    internal Task RegenerateAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.RegenerateAsync(http, await ReadEditAsync(http, required: false))));
+
+    internal Task RemoveAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.RemoveAsync(http)));
+
+    /// <summary>404, or 405 with <c>Allow</c> when the path exists with other methods: problem+json, as every other error.</summary>
+    internal Task FallbackAsync(HttpContext http)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        var path = (http.Request.Path.Value ?? "").Trim('/');
+        var prefix = SessionApiRoutes.Prefix + "/";
+        if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) path = path[prefix.Length..];
+        var allowed = Routes.Where(r => string.Equals(r.Pattern, path, StringComparison.OrdinalIgnoreCase)).Select(r => r.Method).ToList();
+        if (allowed.Count == 0) return SessionProblem.RouteNotFound.WriteAsync(http, $"No resource at {http.Request.Path}.");
+        var allow = string.Join(", ", allowed);
+        http.Response.Headers.Allow = allow;
+        return SessionProblem.MethodNotAllowed.WriteAsync(http, $"{http.Request.Method} is not supported here; use {allow}.");
+    }
+
+    private Task<SessionEdit?> ReadEditAsync(HttpContext http, bool required) =>
+        SessionRequestBody.ReadAsync(http.Request, _options.MaxBodyBytes, required);
+
+    private async Task WriteAsync(HttpContext http, SessionOutcome outcome)
+    {
+        switch (outcome.Kind)
+        {
+            case SessionOutcomeKind.Created:
+                await WriteSessionAsync(http, StatusCodes.Status201Created, outcome.Session!);
+                break;
+            case SessionOutcomeKind.Ok:
+                await WriteSessionAsync(http, StatusCodes.Status200OK, outcome.Session!);
+                break;
+            case SessionOutcomeKind.Removed:
+                // OWASP: at logout, tell the browser to drop the site's cookies too (secure contexts only).
+                if (_options.ClearSiteData) http.Response.Headers["Clear-Site-Data"] = "\"cookies\"";
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+            case SessionOutcomeKind.NotFound:
+                await SessionProblem.NotFound.WriteAsync(http);
+                break;
+            case SessionOutcomeKind.NotStored:
+                RetryAfter(http);
+                await SessionProblem.NotStored.WriteAsync(http);
+                break;
+            case SessionOutcomeKind.Conflict:
+                await SessionProblem.Conflict.WriteAsync(http, outcome.Detail);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown outcome {outcome.Kind}.");
+        }
+    }
+
+    private static async Task WriteSessionAsync(HttpContext http, int status, Session session)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        await http.Response.WriteAsync(session.ToJson(), http.RequestAborted);
+    }
+
+    /// <summary>
+    /// Every endpoint runs here: the CSRF check first, so no route can forget it, then the handler; every failure
+    /// becomes a problem response (client errors are 4xx, a store that is unavailable or refuses is 503).
+    /// </summary>
+    private async Task RunAsync(HttpContext http, Func<Task> handler)
+    {
+        // Session responses carry a bearer credential and per-user data: no cache may keep them.
+        http.Response.Headers.CacheControl = "no-store";
+        try
+        {
+            if (_crossSite.Check(http.Request) is { } rejection) throw new SessionProblemException(SessionProblem.CrossSiteRequest, rejection);
+            await handler();
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+        }
+        catch (Exception error) when (!http.Response.HasStarted)
+        {
+            // A failed request changes no cookie: whatever the operation queued announced something that did not happen.
+            http.Response.Headers.Remove("Set-Cookie");
+            await ProblemAsync(http, error);
+        }
+    }
+
+    private Task ProblemAsync(HttpContext http, Exception error)
+    {
+        switch (error)
+        {
+            case SessionProblemException rejected:
+                return rejected.Problem.WriteAsync(http, rejected.Detail);
+            case SessionStoreUnavailableException:
+                Log.StoreUnavailableAnswered(_logger);
+                RetryAfter(http);
+                return SessionProblem.StoreUnavailable.WriteAsync(http);
+            case SessionStoreErrorException refused:
+                Log.StoreError(_logger, refused.Message);
+                RetryAfter(http);
+                return SessionProblem.StoreError.WriteAsync(http, $"The store answered {refused.Code}.");
+            case BadHttpRequestException bad:
+                var problem = bad.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => SessionProblem.BodyTooLarge,
+                    StatusCodes.Status408RequestTimeout => SessionProblem.RequestTimeout,
+                    _ => SessionProblem.BadRequest,
+                };
+                return problem.WriteAsync(http, bad.Message);
+            default:
+                Log.UnexpectedError(_logger, error);
+                return SessionProblem.Internal.WriteAsync(http);
+        }
+    }
+
+    private void RetryAfter(HttpContext http) =>
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(_options.ReconnectTimeout / 1000.0)).ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace SessionFunctions;
+
+/// <summary>
+/// Reads and checks a request body: size, encoding, media type, UTF-8, JSON, object shape. Every failure is a 4xx
+/// problem, found before anything is read from or written to the store.
+/// </summary>
+internal static class SessionRequestBody
+{
+    /// <returns>The body as an edit, or null when the request has none and <paramref name="required"/> is false.</returns>
+    public static async Task<SessionEdit?> ReadAsync(HttpRequest request, int maxBytes, bool required)
+    {
+        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes + 1, 16 * 1024));
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes) throw TooLarge(maxBytes);
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted);
+                if (read == 0) break;
+                length += read;
+                if (length > maxBytes) throw TooLarge(maxBytes);
+            }
+
+            if (length == 0)
+            {
+                return required
+                    ? throw new SessionProblemException(SessionProblem.BodyRequired, "Send the session's fields as a JSON object, e.g. {\"count\":1}.")
+                    : null;
+            }
+            var encoding = request.Headers.ContentEncoding.ToString();
+            if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+                throw new SessionProblemException(SessionProblem.UnsupportedMediaType, $"Content-Encoding '{encoding}' is not supported; send the JSON uncompressed.");
+            if (!IsUtf8Json(request.ContentType))
+                throw new SessionProblemException(SessionProblem.UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not application/json.");
+
+            JsonNode? json;
+            try
+            {
+                json = SessionJson.ParseBody(buffer.AsSpan(0, length));
+            }
+            catch (System.Text.Json.JsonException error)
+            {
+                throw new SessionProblemException(SessionProblem.InvalidJson, error.Message);
+            }
+            if (json is not JsonObject fields) throw new SessionProblemException(SessionProblem.BodyNotObject);
+            return Split(fields);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static SessionEdit Split(JsonObject json)
+    {
+        if (!json.TryGetPropertyValue(SessionCookie.PropertyName, out var cookie)) return new SessionEdit(json, null);
+        if (cookie is not JsonObject overrides)
+            throw new SessionProblemException(SessionProblem.InvalidCookie, "'cookie' must be a JSON object.");
+        json.Remove(SessionCookie.PropertyName);
+        return new SessionEdit(json, overrides);
+    }
+
+    private static bool IsUtf8Json(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media)) return false;
+        var type = media.MediaType.Value ?? "";
+        var json = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        // charset="UTF-8" is the same parameter as charset=UTF-8 (RFC 9110 §5.6.6).
+        var charset = media.Charset.HasValue ? HeaderUtilities.RemoveQuotes(media.Charset).Value : null;
+        return json && (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static SessionProblemException TooLarge(int maxBytes) =>
+        new(SessionProblem.BodyTooLarge, $"The body exceeds {maxBytes} bytes (Session:MaxBodyBytes).");
+}

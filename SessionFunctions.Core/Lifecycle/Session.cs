@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+
+namespace SessionFunctions;
+
+/// <summary>
+/// The current session: koa's <c>ctx.sessionId</c> and <c>ctx.session</c>. <see cref="Data"/> is the JSON object that is
+/// stored and returned: the user's fields plus the <c>cookie</c> sub-object. Changes are tracked explicitly
+/// (<see cref="MarkChanged"/>), and <see cref="Expected"/> is the one record of what the store holds.
+/// </summary>
+internal sealed class Session
+{
+    private readonly string? _source;
+    private string? _json;
+    private bool _changed;
+
+    private Session(string id, JsonObject data, string? source, string? expected, bool resignCookie, bool recalled)
+    {
+        Id = id;
+        Data = data;
+        _source = source;
+        Expected = expected;
+        ResignCookie = resignCookie;
+        Recalled = recalled;
+        _changed = source is null;
+    }
+
+    /// <summary>The sid. A new session's id changes only if the store already holds it.</summary>
+    public string Id { get; private set; }
+
+    /// <summary>The session's fields and cookie options. Whoever changes it calls <see cref="MarkChanged"/>.</summary>
+    public JsonObject Data { get; }
+
+    /// <summary>The session's cookie options, the <c>cookie</c> sub-object of <see cref="Data"/>.</summary>
+    public JsonObject Cookie => (JsonObject)Data[SessionCookie.PropertyName]!;
+
+    /// <summary>
+    /// The text the store holds under <see cref="Id"/>, as far as this request knows: what the session was loaded
+    /// from, or what this request wrote last. Null while the session is not stored.
+    /// </summary>
+    public string? Expected { get; private set; }
+
+    /// <summary>Whether the store holds this session (it was loaded, or this request stored it).</summary>
+    public bool IsStored => Expected is not null;
+
+    /// <summary>Whether the JSON differs from what the store holds: koa's hash comparison of <c>JSON.stringify</c>.</summary>
+    public bool HasChanges => ToJson() != Expected;
+
+    /// <summary>
+    /// Taken from this instance's memory of the stored value rather than read: a guess, which the save checks, and which
+    /// can never prove by itself that the session still exists.
+    /// </summary>
+    public bool Recalled { get; }
+
+    /// <summary>The request's signature used an older key, so the cookie pair must be re-sent signed with the first key.</summary>
+    public bool ResignCookie { get; }
+
+    /// <summary>A new session holding <paramref name="data"/>: its fields and its <c>cookie</c> object.</summary>
+    public static Session New(string id, JsonObject data) => new(id, data, source: null, expected: null, resignCookie: false, recalled: false);
+
+    /// <summary>A session read (or recalled) from the store; a stored session without a cookie object gets <paramref name="defaults"/>.</summary>
+    public static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie, bool recalled = false) =>
+        WithCookie(new Session(id, stored.Data, stored.Json, stored.Json, resignCookie, recalled), defaults);
+
+    /// <summary>
+    /// <paramref name="attempt"/>'s session as another writer left it: <paramref name="replaced"/> holds the other
+    /// writer's value, and the store holds <paramref name="attempt"/>'s write, which must now be written over.
+    /// </summary>
+    public static Session Rebased(Session attempt, StoredSession replaced, SessionCookieOptions defaults) =>
+        WithCookie(new Session(attempt.Id, replaced.Data, replaced.Json, attempt.Expected, attempt.ResignCookie, recalled: false), defaults);
+
+    /// <summary>Records a change of <see cref="Data"/>: the JSON is written again.</summary>
+    public void MarkChanged()
+    {
+        _changed = true;
+        _json = null;
+    }
+
+    /// <summary>Records that the store now holds <see cref="ToJson"/>.</summary>
+    public void MarkStored() => Expected = ToJson();
+
+    /// <summary>Moves a new session to another id, when the store already holds the first one.</summary>
+    public void MoveTo(string id) => Id = id;
+
+    /// <summary>
+    /// The session as JSON, as it is stored and returned: the loaded text itself while unchanged, else written once and
+    /// reused until the next <see cref="MarkChanged"/>.
+    /// </summary>
+    public string ToJson() => _json ??= _changed ? SessionJson.Serialize(Data) : _source!;
+
+    /// <summary>Replaces every field but <c>cookie</c> with <paramref name="fields"/>.</summary>
+    public void ReplaceFields(JsonObject fields)
+    {
+        foreach (var name in Data.Select(p => p.Key).Where(k => k != SessionCookie.PropertyName).ToList())
+            Data.Remove(name);
+        foreach (var (name, value) in fields)
+            Data[name] = value?.DeepClone();
+        MarkChanged();
+    }
+
+    private static Session WithCookie(Session session, SessionCookieOptions defaults)
+    {
+        if (session.Data[SessionCookie.PropertyName] is JsonObject) return session;
+        session.Data[SessionCookie.PropertyName] = SessionCookie.NewJson(defaults);
+        session.MarkChanged();
+        return session;
+    }
+}

@@ -1,0 +1,37 @@
+namespace SessionFunctions;
+
+/// <summary>How an operation of the <see cref="SessionLifecycle"/> ended; the HTTP layer turns it into a status.</summary>
+internal enum SessionOutcomeKind
+{
+    /// <summary>A new session was stored (201).</summary>
+    Created,
+
+    /// <summary>The session was read or saved (200).</summary>
+    Ok,
+
+    /// <summary>The session is gone (204).</summary>
+    Removed,
+
+    /// <summary>The request has no session (404).</summary>
+    NotFound,
+
+    /// <summary>The store failed and the error handler chose to go on: nothing was stored, no cookie changed (503).</summary>
+    NotStored,
+
+    /// <summary>A concurrent request changed or removed the session; <see cref="SessionOutcome.Detail"/> says how (409).</summary>
+    Conflict,
+}
+
+/// <summary>The result of one operation: its kind, the session it ends with, and for a conflict, why.</summary>
+internal sealed record SessionOutcome(SessionOutcomeKind Kind, Session? Session = null, string? Detail = null)
+{
+    public static readonly SessionOutcome Removed = new(SessionOutcomeKind.Removed);
+    public static readonly SessionOutcome NotFound = new(SessionOutcomeKind.NotFound);
+    public static readonly SessionOutcome NotStored = new(SessionOutcomeKind.NotStored);
+
+    public static SessionOutcome Created(Session session) => new(SessionOutcomeKind.Created, session);
+
+    public static SessionOutcome Ok(Session session) => new(SessionOutcomeKind.Ok, session);
+
+    public static SessionOutcome Conflict(string detail) => new(SessionOutcomeKind.Conflict, Detail: detail);
+}

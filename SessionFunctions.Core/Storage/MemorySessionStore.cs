@@ -1,0 +1,96 @@
+namespace SessionFunctions;
+
+/// <summary>
+/// koa's MemoryStore: the default when no Redis is configured. Thread-safe, honours TTLs, and evicts expired entries
+/// on access and once a minute. Sessions live in this process only, so it is for development and single instances.
+/// </summary>
+public sealed class MemorySessionStore : ISessionStore, IDisposable
+{
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweeper;
+
+    public MemorySessionStore(TimeProvider time)
+    {
+        _time = time;
+        _sweeper = time.CreateTimer(_ => Sweep(), null, SweepInterval, SweepInterval);
+    }
+
+    /// <summary>The number of live entries.</summary>
+    public int Count
+    {
+        get
+        {
+            Sweep();
+            lock (_lock) return _entries.Count;
+        }
+    }
+
+    public Task<string?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        lock (_lock) return Task.FromResult(TryGetLive(key, out var entry) ? entry.Value : null);
+    }
+
+    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (TryGetLive(key, out _)) return Task.FromResult(false);
+            _entries[key] = new Entry(value, _time.GetUtcNow() + ttl);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<string?> ReplaceAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!TryGetLive(key, out var replaced)) return Task.FromResult<string?>(null);
+            _entries[key] = new Entry(value, _time.GetUtcNow() + ttl);
+            return Task.FromResult<string?>(replaced.Value);
+        }
+    }
+
+    public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var existed = TryGetLive(key, out _);
+            _entries.Remove(key);
+            return Task.FromResult(existed);
+        }
+    }
+
+    /// <summary>The remaining lifetime of <paramref name="key"/>, or null when it does not exist (Redis <c>PTTL</c>).</summary>
+    public TimeSpan? TimeToLive(string key)
+    {
+        lock (_lock) return TryGetLive(key, out var entry) ? entry.ExpiresAt - _time.GetUtcNow() : null;
+    }
+
+    public void Dispose() => _sweeper.Dispose();
+
+    private bool TryGetLive(string key, out Entry entry)
+    {
+        if (!_entries.TryGetValue(key, out entry)) return false;
+        if (entry.ExpiresAt > _time.GetUtcNow()) return true;
+        _entries.Remove(key);
+        return false;
+    }
+
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow();
+        lock (_lock)
+        {
+            foreach (var (key, entry) in _entries)
+            {
+                if (entry.ExpiresAt <= now) _entries.Remove(key);
+            }
+        }
+    }
+
+    private readonly record struct Entry(string Value, DateTimeOffset ExpiresAt);
+}

@@ -1,0 +1,75 @@
+namespace SessionFunctions;
+
+/// <summary>
+/// The stored text this instance last read or wrote for a bounded number of sessions. A save takes it as its guess of
+/// what the store holds, and so skips the read before the write; the store's answer to the write says whether the
+/// guess was right (see <see cref="SessionRepository.ReplaceAsync"/>). It is never served as a session by itself.
+/// </summary>
+/// <remarks>
+/// A fixed array of slots; each key may sit in one of two, chosen by its hash, and a newer key takes an older one's
+/// place. So there is no eviction bookkeeping and no lock, two busy sessions that share a slot do not keep evicting each
+/// other, and memory stays below <see cref="SessionApiOptions.RecentSessions"/> × <see cref="MaxValueLength"/> characters.
+/// </remarks>
+internal sealed class RecentSessionValues
+{
+    /// <summary>Longer values are not remembered: their saves read first.</summary>
+    public const int MaxValueLength = 4096;
+
+    private readonly Entry?[] _slots;
+
+    public RecentSessionValues(int capacity) => _slots = new Entry?[Math.Max(0, capacity)];
+
+    /// <summary>The remembered value of <paramref name="key"/>, if any.</summary>
+    public string? Recall(string key)
+    {
+        if (_slots.Length == 0) return null;
+        var (first, second) = Slots(key);
+        return Find(first, key) ?? Find(second, key);
+    }
+
+    /// <summary>Remembers <paramref name="value"/> as what the store holds under <paramref name="key"/>.</summary>
+    public void Remember(string key, string value)
+    {
+        if (_slots.Length == 0) return;
+        if (value.Length > MaxValueLength)
+        {
+            Forget(key);
+            return;
+        }
+        var (first, second) = Slots(key);
+        // Reads remember what is usually already there: leave the slot (and its cache line) alone then.
+        if ((Find(first, key) ?? Find(second, key)) == value) return;
+        var entry = new Entry(key, value);
+        var inSecond = Volatile.Read(ref _slots[second]) is { } other && other.Key == key;
+        if (inSecond || (Volatile.Read(ref _slots[first]) is { } occupant && occupant.Key != key && Volatile.Read(ref _slots[second]) is null))
+            Volatile.Write(ref _slots[second], entry);
+        else
+            Volatile.Write(ref _slots[first], entry);
+    }
+
+    public void Forget(string key)
+    {
+        if (_slots.Length == 0) return;
+        var (first, second) = Slots(key);
+        Clear(first, key);
+        Clear(second, key);
+    }
+
+    private string? Find(int slot, string key) =>
+        Volatile.Read(ref _slots[slot]) is { } entry && entry.Key == key ? entry.Value : null;
+
+    private void Clear(int slot, string key)
+    {
+        var entry = Volatile.Read(ref _slots[slot]);
+        if (entry is not null && entry.Key == key) Interlocked.CompareExchange(ref _slots[slot], null, entry);
+    }
+
+    private (int First, int Second) Slots(string key)
+    {
+        var hash = (uint)key.GetHashCode();
+        var length = (uint)_slots.Length;
+        return ((int)(hash % length), (int)(((hash >> 16) | (hash << 16)) % length));
+    }
+
+    private sealed record Entry(string Key, string Value);
+}
