@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs (redis-server, Node.js, Debian's Chromium for the browser tests,
+# The whole test suite: installs what it needs (redis-server, nginx, Node.js, Debian's Chromium for the browser tests,
 # and the npm packages of the Koa reference app and the Bicep parser),
 # then runs every test project.
 # Usage: bash test.sh [extra dotnet test arguments]
@@ -25,6 +25,8 @@ install_debian_packages() {
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# nginx stands in for the Functions host's HTTP proxy (HostProxyTests); Debian installs it in /usr/sbin.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -14,7 +14,15 @@ public static class RedisSessionStoreServiceCollectionExtensions
 
     /// <summary>Uses Redis at <paramref name="connectionString"/> (StackExchange.Redis syntax, e.g. <c>127.0.0.1:6379</c>).</summary>
     /// <exception cref="InvalidOperationException">The connection string cannot be parsed; the message names the setting.</exception>
-    public static IServiceCollection AddRedisSessionStore(this IServiceCollection services, string connectionString)
+    public static IServiceCollection AddRedisSessionStore(this IServiceCollection services, string connectionString) =>
+        services.AddRedisSessionStore(connectionString, (_, _) => { });
+
+    /// <summary>
+    /// Uses Redis at <paramref name="connectionString"/>, with <paramref name="configure"/> applied to a copy of its
+    /// options on each (re)connect, e.g. to set the client's <c>LoggerFactory</c> from the app's services.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The connection string cannot be parsed; the message names the setting.</exception>
+    public static IServiceCollection AddRedisSessionStore(this IServiceCollection services, string connectionString, Action<IServiceProvider, ConfigurationOptions> configure)
     {
         ConfigurationOptions options;
         try
@@ -27,7 +35,12 @@ public static class RedisSessionStoreServiceCollectionExtensions
         }
         if (options.EndPoints.Count == 0)
             throw new InvalidOperationException($"{ConnectionStringSetting} names no endpoint; expected e.g. 127.0.0.1:6379.");
-        return services.AddRedisSessionStore(_ => Task.FromResult(options.Clone()));
+        return services.AddRedisSessionStore(provider =>
+        {
+            var copy = options.Clone();
+            configure(provider, copy);
+            return Task.FromResult(copy);
+        });
     }
 
     /// <summary>Uses Redis with options made by <paramref name="configure"/> on each (re)connect, e.g. to add an Entra ID token credential.</summary>

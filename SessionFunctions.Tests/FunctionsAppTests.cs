@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;
@@ -24,7 +26,11 @@ public sealed class FunctionsAppTests
     private static IEnumerable<SyntaxTree> Sources() =>
         Directory.GetFiles(AppDirectory, "*.cs").Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f));
 
-    private sealed record Declared(string Name, string Method, string Route, string Authorization, string Delegate);
+    // Methods: the trigger's verbs, upper case, comma-separated in declared order. Route: with SessionApiRoutes constants
+    // resolved to their values. Delegate: the route name passed to endpoints.Result, or Fallback().
+    private sealed record Declared(string Name, string Methods, string Route, string Authorization, string Delegate);
+
+    private const string FallbackDelegate = "Fallback()";
 
     private static List<Declared> DeclaredFunctions()
     {
@@ -36,21 +42,35 @@ public sealed class FunctionsAppTests
             var trigger = method.ParameterList.Parameters.SelectMany(p => p.AttributeLists).SelectMany(l => l.Attributes)
                 .Single(a => a.Name.ToString() == "HttpTrigger");
             var arguments = trigger.ArgumentList!.Arguments;
-            var methods = arguments.Where(a => a.NameEquals is null && a.Expression is LiteralExpressionSyntax).Select(a => ((LiteralExpressionSyntax)a.Expression).Token.ValueText).ToList();
-            Assert.Single(methods);
+            var methods = arguments.Skip(1).Where(a => a.NameEquals is null)
+                .Select(a => a.Expression is LiteralExpressionSyntax literal ? literal.Token.ValueText.ToUpperInvariant() : "(not a literal: " + a.Expression + ")");
             var route = arguments.Single(a => a.NameEquals?.Name.ToString() == "Route");
             functions.Add(new Declared(
                 Name: NameOf(function.ArgumentList!.Arguments.Single().Expression),
-                Method: methods[0].ToUpperInvariant(),
-                Route: ((LiteralExpressionSyntax)route.Expression).Token.ValueText,
+                Methods: string.Join(",", methods),
+                Route: RouteOf(route.Expression),
                 Authorization: arguments[0].Expression.ToString(),
-                Delegate: method.ExpressionBody is { Expression: InvocationExpressionSyntax call } && call.Expression.ToString() == "endpoints.Result"
-                    ? NameOf(call.ArgumentList.Arguments.Single().Expression)
-                    : "(not a one-line delegation: " + method.Body + method.ExpressionBody + ")"));
+                Delegate: method.ExpressionBody?.Expression switch
+                {
+                    InvocationExpressionSyntax call when call.Expression.ToString() == "endpoints.Result" => NameOf(call.ArgumentList.Arguments.Single().Expression),
+                    InvocationExpressionSyntax call when call.Expression.ToString() == "endpoints.Fallback" && call.ArgumentList.Arguments.Count == 0 => FallbackDelegate,
+                    _ => "(not a one-line delegation: " + method.Body + method.ExpressionBody + ")",
+                }));
             Assert.Equal(function.ArgumentList.Arguments.Single().Expression.ToString(), $"nameof({method.Identifier.Text})");
         }
         return functions;
     }
+
+    /// <summary>A route literal, or a <c>SessionApiRoutes</c> constant resolved to its value in SessionFunctions.Core.</summary>
+    private static string RouteOf(ExpressionSyntax expression) => expression switch
+    {
+        LiteralExpressionSyntax literal => literal.Token.ValueText,
+        MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.Text: nameof(SessionApiRoutes) } } member =>
+            typeof(SessionApiRoutes).GetField(member.Name.Identifier.Text) is { IsLiteral: true } field
+                ? (string)field.GetRawConstantValue()!
+                : "(no constant SessionApiRoutes." + member.Name + ")",
+        _ => "(not a route constant: " + expression + ")",
+    };
 
     private static string NameOf(ExpressionSyntax expression) => expression switch
     {
@@ -58,6 +78,11 @@ public sealed class FunctionsAppTests
         LiteralExpressionSyntax literal => literal.Token.ValueText,
         _ => expression.ToString(),
     };
+
+    private static SyntaxNode Parse(string file) => CSharpSyntaxTree.ParseText(RepositoryFiles.Read("SessionFunctions", file)).GetRoot();
+
+    private static List<InvocationExpressionSyntax> Calls(SyntaxNode root, string expression) =>
+        root.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => c.Expression.ToString() == expression).ToList();
 
     [Fact]
     public void The_sources_are_valid_csharp()
@@ -70,7 +95,8 @@ public sealed class FunctionsAppTests
     [Fact]
     public void The_functions_match_the_standalone_server_endpoint_table_exactly()
     {
-        var declared = DeclaredFunctions().OrderBy(f => f.Name).ToList();
+        // Every row once, with its one verb and route; the catch-all is checked below.
+        var declared = DeclaredFunctions().Where(f => f.Delegate != FallbackDelegate).OrderBy(f => f.Name).ToList();
         var expected = SessionEndpoints.Routes
             .Select(r => new Declared(r.Name, r.Method, r.Pattern, "AuthorizationLevel.Anonymous", r.Name))
             .OrderBy(f => f.Name).ToList();
@@ -78,15 +104,65 @@ public sealed class FunctionsAppTests
     }
 
     [Fact]
+    public void A_catch_all_function_takes_every_other_verb_and_route_and_delegates_to_the_shared_fallback()
+    {
+        // The host routes by verb and answers a bare 404 for anything no function declares, so one anonymous function
+        // must take every verb a browser or client can send, on every path below the route prefix.
+        var fallback = Assert.Single(DeclaredFunctions(), f => f.Delegate == FallbackDelegate);
+        Assert.Equal("SessionApiFallback", fallback.Name);
+        Assert.Equal("AuthorizationLevel.Anonymous", fallback.Authorization);
+        Assert.Equal(SessionApiRoutes.Fallback, fallback.Route);
+        Assert.StartsWith("{*", SessionApiRoutes.Fallback, StringComparison.Ordinal);
+        var methods = fallback.Methods.Split(',');
+        Assert.Equal(methods.Length, methods.Distinct().Count());
+        Assert.Superset(
+            SessionEndpoints.Routes.Select(r => r.Method).Concat(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]).ToHashSet(),
+            methods.ToHashSet());
+    }
+
+    [Theory]
+    [InlineData("PATCH", "/api/session")]
+    [InlineData("HEAD", "/api/session")]
+    [InlineData("OPTIONS", "/api/session")]
+    [InlineData("GET", "/api/session/regenerate")]
+    [InlineData("DELETE", "/api/session/regenerate")]
+    [InlineData("GET", "/api/nothing-here")]
+    [InlineData("POST", "/api/session/regenerate/more")]
+    public async Task The_fallback_answers_unmatched_requests_as_the_standalone_server_does(string method, string path)
+    {
+        using var api = SessionApiFactory.WithMemory();
+        using var http = api.CreateClient();
+        var standalone = await http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        using var scope = api.Services.CreateScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Method = method;
+        context.Request.Path = path;
+        context.Response.Body = new MemoryStream();
+        await scope.ServiceProvider.GetRequiredService<SessionEndpoints>().Fallback()
+            .ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+
+        Assert.Equal((int)standalone.StatusCode, context.Response.StatusCode);
+        Assert.Contains(context.Response.StatusCode, new[] { 404, 405 });
+        Assert.Equal(standalone.Content.Headers.Allow.Order(), context.Response.Headers.Allow.ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Order());
+        if (method != "HEAD") Assert.StartsWith("application/problem+json", context.Response.ContentType);
+    }
+
+    [Fact]
     public async Task The_server_maps_the_same_table()
     {
         using var api = SessionApiFactory.WithMemory();
         api.CreateClient().Dispose();
-        var endpoints = api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true)
+        var mapped = api.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.Ordinal) == true).ToList();
+        var endpoints = mapped.Where(e => e.RoutePattern.Parameters.Count == 0)
             .Select(e => (Route: e.RoutePattern.RawText![5..], Method: e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Single()))
             .OrderBy(e => e.Route).ThenBy(e => e.Method).ToList();
         Assert.Equal(SessionEndpoints.Routes.Select(r => (Route: r.Pattern, r.Method)).OrderBy(e => e.Route).ThenBy(e => e.Method), endpoints);
+        // And one catch-all for any method, like the Functions app's SessionApiFallback.
+        var fallback = Assert.Single(mapped, e => e.RoutePattern.Parameters.Count > 0);
+        Assert.True(Assert.Single(fallback.RoutePattern.Parameters).IsCatchAll);
+        Assert.Null(fallback.Metadata.GetMetadata<HttpMethodMetadata>());
         await Task.CompletedTask;
     }
 
@@ -111,6 +187,103 @@ public sealed class FunctionsAppTests
         http.Response.Body.Position = 0;
         Assert.Equal("functions", JsonNode.Parse(http.Response.Body)!["via"]!.GetValue<string>());
         Assert.Throws<ArgumentException>(() => endpoints.Result("NoSuchFunction"));
+    }
+
+    [Fact]
+    public void Program_raises_the_workers_kestrel_body_limit_to_the_hosts_100_mib()
+    {
+        var configure = Assert.Single(Calls(Parse("Program.cs"), "builder.Services.Configure<KestrelServerOptions>"));
+        var assignment = Assert.Single(configure.DescendantNodes().OfType<AssignmentExpressionSyntax>());
+        Assert.EndsWith(".Limits.MaxRequestBodySize", assignment.Left.ToString(), StringComparison.Ordinal);
+        var limit = Convert.ToInt64(((LiteralExpressionSyntax)assignment.Right).Token.Value, System.Globalization.CultureInfo.InvariantCulture);
+        // Below it our early 413 becomes the host's empty 500 once Kestrel stops draining at its default limit.
+        Assert.Equal(100L * 1024 * 1024, limit);
+        Assert.True(limit > new KestrelServerOptions().Limits.MaxRequestBodySize);
+        Assert.Contains("104,857,600", RepositoryFiles.Read("README.md"));
+    }
+
+    [Fact]
+    public void Program_removes_the_application_insights_warning_rule_so_information_logs_reach_it()
+    {
+        var configure = Assert.Single(Calls(Parse("Program.cs"), "builder.Logging.Services.Configure<LoggerFilterOptions>"));
+        Assert.Contains(configure.DescendantNodes().OfType<LiteralExpressionSyntax>(),
+            l => l.Token.ValueText == "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider");
+        Assert.Contains(configure.DescendantNodes().OfType<InvocationExpressionSyntax>(), c => c.Expression.ToString().EndsWith(".Rules.Remove", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Program_sets_the_worker_log_levels_our_information_logs_pass_and_framework_chatter_does_not()
+    {
+        // host.json's levels never reach the worker, so Program.cs must set them: replay its calls on a real factory.
+        var program = Parse("Program.cs");
+        var minimum = Enum.Parse<LogLevel>(((MemberAccessExpressionSyntax)Assert.Single(Calls(program, "builder.Logging.SetMinimumLevel")).ArgumentList.Arguments.Single().Expression).Name.Identifier.Text);
+        var filters = Calls(program, "builder.Logging.AddFilter").Select(c => (
+            Category: ((LiteralExpressionSyntax)c.ArgumentList.Arguments[0].Expression).Token.ValueText,
+            Level: Enum.Parse<LogLevel>(((MemberAccessExpressionSyntax)c.ArgumentList.Arguments[1].Expression).Name.Identifier.Text))).ToList();
+        Assert.NotEmpty(filters);
+        var written = new List<(string Category, LogLevel Level)>();
+        using var factory = LoggerFactory.Create(logging =>
+        {
+            logging.SetMinimumLevel(minimum);
+            foreach (var (category, level) in filters) logging.AddFilter(category, level);
+            logging.AddProvider(new CapturingLoggerProvider(written));
+        });
+        void Log(string category, LogLevel level) => factory.CreateLogger(category).Log(level, "test");
+
+        Log(typeof(SessionEndpoints).FullName!, LogLevel.Information);
+        Log(typeof(SessionFunctions.Redis.RedisConnection).FullName!, LogLevel.Information);
+        Log("StackExchange.Redis.ConnectionMultiplexer", LogLevel.Information);
+        Log("Microsoft.Azure.StackExchangeRedis.AzureCacheOptionsProviderWithToken", LogLevel.Information);
+        Log("Microsoft.AspNetCore.Routing.EndpointMiddleware", LogLevel.Information);
+        Log("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Warning);
+        Assert.Equal(
+            [typeof(SessionEndpoints).FullName!, typeof(SessionFunctions.Redis.RedisConnection).FullName!, "StackExchange.Redis.ConnectionMultiplexer",
+             "Microsoft.Azure.StackExchangeRedis.AzureCacheOptionsProviderWithToken", "Microsoft.AspNetCore.Server.Kestrel"],
+            written.Select(w => w.Category));
+    }
+
+    private sealed class CapturingLoggerProvider(List<(string Category, LogLevel Level)> written) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, written);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, List<(string Category, LogLevel Level)> written) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                written.Add((category, logLevel));
+        }
+    }
+
+    [Fact]
+    public void The_redis_client_logs_through_the_apps_logger_factory_on_both_paths()
+    {
+        // Every store registration is a callback that sets LoggerFactory from the service provider it receives; on the
+        // Entra ID path before ConfigureForAzureWithTokenCredentialAsync, which takes its logger from the options.
+        var registrations = Calls(Parse("SessionRedisRegistration.cs"), "services.AddRedisSessionStore");
+        Assert.Equal(2, registrations.Count);
+        foreach (var registration in registrations)
+        {
+            // The callback is the last argument: (provider) => options, or (provider, options) => … after a connection string.
+            var lambda = Assert.IsAssignableFrom<LambdaExpressionSyntax>(registration.ArgumentList.Arguments.Last().Expression);
+            var provider = lambda switch
+            {
+                SimpleLambdaExpressionSyntax simple => simple.Parameter.Identifier.Text,
+                ParenthesizedLambdaExpressionSyntax parenthesized => parenthesized.ParameterList.Parameters[0].Identifier.Text,
+                _ => throw new InvalidOperationException(lambda.ToString()),
+            };
+            var assignment = Assert.Single(lambda.DescendantNodes().OfType<AssignmentExpressionSyntax>(), a => a.Left.ToString().EndsWith(".LoggerFactory", StringComparison.Ordinal));
+            Assert.Equal($"{provider}.GetService<ILoggerFactory>()", assignment.Right.ToString());
+            var azure = lambda.DescendantNodes().OfType<InvocationExpressionSyntax>().FirstOrDefault(c => c.Expression.ToString().EndsWith(".ConfigureForAzureWithTokenCredentialAsync", StringComparison.Ordinal));
+            if (azure is not null) Assert.True(assignment.SpanStart < azure.SpanStart, "LoggerFactory must be set before ConfigureForAzureWithTokenCredentialAsync");
+        }
+        Assert.Single(registrations, r => r.ToString().Contains("ConfigureForAzureWithTokenCredentialAsync", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -144,6 +317,16 @@ public sealed class FunctionsAppTests
             .ToDictionary(p => p.Attribute("Include")!.Value, p => p.Attribute("Version")!.Value);
         Assert.All(packages, p => Assert.True(versions.ContainsKey(p), $"{p} has no version in SessionFunctions/Directory.Packages.props"));
         Assert.StartsWith("2.", versions["StackExchange.Redis"]);
+        // Microsoft.Azure.StackExchangeRedis 3.3.1 needs at least 2.10.1: a lower pin fails restore (NU1605).
+        Assert.Equal("3.3.1", versions["Microsoft.Azure.StackExchangeRedis"]);
+        Assert.True(Version.Parse(versions["StackExchange.Redis"]) >= new Version(2, 10, 1), $"StackExchange.Redis {versions["StackExchange.Redis"]} < 2.10.1");
+
+        // Warnings are errors, except NuGet audit advisories, which must not fail a build on a day nothing changed.
+        var notAsErrors = project.Descendants("WarningsNotAsErrors").Single().Value.Split(';', StringSplitOptions.TrimEntries);
+        Assert.Equal("$(WarningsNotAsErrors)", notAsErrors[0]);
+        Assert.Equal(["NU1901", "NU1902", "NU1903", "NU1904"], notAsErrors.Skip(1));
+        Assert.Empty(project.Descendants("TreatWarningsAsErrors"));
+        Assert.Contains("<TreatWarningsAsErrors>true</TreatWarningsAsErrors>", RepositoryFiles.Read("Directory.Build.props"));
         var root = RepositoryFiles.Read("Directory.Packages.props");
         Assert.DoesNotContain("Microsoft.Azure.Functions.Worker", root);
         Assert.DoesNotContain("SessionFunctions.csproj", RepositoryFiles.Read("SessionFunctions.sln"));
@@ -154,12 +337,14 @@ public sealed class FunctionsAppTests
     {
         var host = JsonNode.Parse(File.ReadAllText(Path.Combine(AppDirectory, "host.json")))!;
         Assert.Equal("2.0", host["version"]!.GetValue<string>());
-        Assert.Equal(SessionDefaults.RoutePrefix, host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
+        Assert.Equal(SessionApiRoutes.Prefix, host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
         Assert.Equal("Request", host["logging"]!["applicationInsights"]!["samplingSettings"]!["excludedTypes"]!.GetValue<string>());
 
         var local = JsonNode.Parse(File.ReadAllText(Path.Combine(AppDirectory, "local.settings.json")))!;
         Assert.Equal("UseDevelopmentStorage=true", local["Values"]!["AzureWebJobsStorage"]!.GetValue<string>());
         Assert.Equal("dotnet-isolated", local["Values"]!["FUNCTIONS_WORKER_RUNTIME"]!.GetValue<string>());
+        // GET / must not be the host's welcome page under func start either.
+        Assert.Equal("true", local["Values"]!["AzureWebJobsDisableHomepage"]!.GetValue<string>());
         Assert.Contains("DEVELOPMENT", local["Values"]!["Session__Keys__0"]!.GetValue<string>());
         Assert.NotNull(local["Values"]!["Redis__ConnectionString"]);
         Assert.True(local["Host"]!["CORSCredentials"]!.GetValue<bool>());

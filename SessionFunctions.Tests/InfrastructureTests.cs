@@ -92,6 +92,8 @@ public sealed class InfrastructureTests(BicepFiles bicep) : IClassFixture<BicepF
         Assert.Equal("true", settings.Property("Session__Cookie__Secure")!.Value);
         Assert.Equal("cookieSameSite", settings.Property("Session__Cookie__SameSite")!.Value);
         Assert.Equal("true", settings.Property("Session__TrustForwardedProto")!.Value);
+        // GET / must not be the host's welcome page; the app answers everything under api/ itself.
+        Assert.Equal("true", settings.Property("AzureWebJobsDisableHomepage")!.Value);
 
         var everything = string.Join("\n", bicep.All.Select(f => File.ReadAllText(f.Path)));
         foreach (var forbidden in new[] { "listKeys(", "listConnectionStrings(", "AccountKey=", "primaryKey", "password=" })
@@ -103,7 +105,6 @@ public sealed class InfrastructureTests(BicepFiles bicep) : IClassFixture<BicepF
     {
         var vault = Single("app/keyvault.bicep", "Microsoft.KeyVault/vaults@");
         Assert.Equal("true", vault.Property("properties.enableRbacAuthorization")!.Value);
-        Assert.Equal("true", vault.Property("properties.enablePurgeProtection")!.Value);
         var keyvault = File.ReadAllText(bicep["app/keyvault.bicep"].Path);
         Assert.Contains("Session__Keys__0: '@Microsoft.KeyVault(VaultName=", keyvault);
         Assert.Contains("4633458b-17de-408a-b874-0445c86b69e6", keyvault); // Key Vault Secrets User
@@ -120,7 +121,7 @@ public sealed class InfrastructureTests(BicepFiles bicep) : IClassFixture<BicepF
             .Where(n => n.StartsWith("Session__", StringComparison.Ordinal));
         foreach (var name in names)
         {
-            var type = typeof(SessionOptions);
+            var type = typeof(SessionApiOptions);
             foreach (var part in name.Split("__").Skip(1).TakeWhile(p => !int.TryParse(p, out _)))
             {
                 var property = type.GetProperty(part, BindingFlags.Public | BindingFlags.Instance);
@@ -150,6 +151,106 @@ public sealed class InfrastructureTests(BicepFiles bicep) : IClassFixture<BicepF
         Assert.Contains("host: function", azure);
         Assert.True(File.Exists(RepositoryFiles.PathOf("SessionFunctions", "SessionFunctions.csproj")));
     }
+
+    [Fact]
+    public void Storage_is_reachable_without_a_vnet_as_the_azd_flex_quickstart_has_it()
+    {
+        // AVM's storage module denies by default when networkAcls is omitted, which locks the app out of its own package.
+        var storage = bicep["main.bicep"].ModuleParams("br/public:avm/res/storage/storage-account:0.8.3");
+        Assert.Equal("Allow", storage.Property("networkAcls.defaultAction")?.Value);
+        Assert.Equal("AzureServices", storage.Property("networkAcls.bypass")?.Value);
+        Assert.Equal("false", storage.Property("allowSharedKeyAccess")!.Value);
+    }
+
+    [Fact]
+    public void The_key_vault_can_be_purged_so_azd_down_then_azd_up_reuses_its_name()
+    {
+        var vault = Single("app/keyvault.bicep", "Microsoft.KeyVault/vaults@");
+        Assert.Equal("true", vault.Property("properties.enableSoftDelete")!.Value);
+        // Omitted, not false: Key Vault refuses false; with true, the name stays taken for the retention period.
+        Assert.Null(vault.Property("properties.enablePurgeProtection"));
+        // The name is fixed per environment, which is why purging matters.
+        Assert.Contains("resourceToken", bicep["main.bicep"].ModuleParams("app/keyvault.bicep").Property("name")!.Descendants().Select(n => n.Value));
+        var readme = RepositoryFiles.Read("README.md");
+        Assert.Contains("azd down --purge", readme);
+        Assert.Contains("az keyvault purge", readme);
+    }
+
+    [Fact]
+    public void Maximum_instance_count_is_limited_to_flex_consumptions_range_40_to_1000()
+    {
+        foreach (var file in new[] { "main.bicep", "app/api.bicep" })
+        {
+            var decorators = bicep[file].Decorators("maximumInstanceCount");
+            Assert.Equal("40", decorators["minValue"].Nodes.Single().Value);
+            Assert.Equal("1000", decorators["maxValue"].Nodes.Single().Value);
+            Assert.Equal("40", bicep[file].Declaration("parameter_declaration", "maximumInstanceCount").Nodes.Last().Value);
+        }
+        Assert.Contains("${MAXIMUM_INSTANCE_COUNT=40}", RepositoryFiles.Read("infra", "main.parameters.json"));
+    }
+
+    [Fact]
+    public void The_deploying_principals_role_assignments_take_its_type_from_azd()
+    {
+        var main = bicep["main.bicep"];
+        var allowed = main.Decorators("principalType")["allowed"].Descendants().Where(n => n.Type == "string").Select(n => n.Value);
+        Assert.Equal(["User", "ServicePrincipal"], allowed);
+        Assert.Equal("User", main.Declaration("parameter_declaration", "principalType").Nodes.Last().Value);
+        var parameters = JsonNode.Parse(RepositoryFiles.Read("infra", "main.parameters.json"))!["parameters"]!;
+        Assert.Equal("${AZURE_PRINCIPAL_TYPE=User}", parameters["principalType"]!["value"]!.GetValue<string>());
+        Assert.Equal("principalType", main.ModuleParams("app/rbac.bicep").Property("userPrincipalType")!.Value);
+
+        var rbac = bicep["app/rbac.bicep"];
+        var assignments = rbac.Resources("Microsoft.Authorization/roleAssignments@").ToList();
+        Assert.Equal(4, assignments.Count);
+        foreach (var assignment in assignments)
+        {
+            var principal = assignment.Property("properties.principalId")!.Value;
+            var type = assignment.Property("properties.principalType")!.Value;
+            // The app's identity is always a service principal; the deploying one is whatever azd runs as.
+            Assert.Equal(principal == "userPrincipalId" ? "userPrincipalType" : "ServicePrincipal", type);
+        }
+        Assert.DoesNotContain(bicep.All.SelectMany(f => f.Tree.Descendants()),
+            n => n.Type == "object_property" && n.Nodes.First().Value == "principalType" && n.Nodes.ElementAt(1).Value == "User");
+    }
+
+    [Fact]
+    public void No_output_is_computed_from_a_secure_parameter()
+    {
+        var checkedOutputs = 0;
+        foreach (var file in bicep.All)
+        {
+            // A variable computed from a secure parameter is as secret as the parameter.
+            var tainted = file.SecureParameterNames.ToHashSet(StringComparer.Ordinal);
+            var variables = file.Tree.Nodes.Where(n => n.Type == "variable_declaration").ToList();
+            for (var grew = true; grew;)
+            {
+                grew = false;
+                foreach (var variable in variables.Where(v => !tainted.Contains(v.Nodes.First().Value)))
+                    if (References(variable.Nodes.Skip(1)).Any(tainted.Contains)) grew = tainted.Add(variable.Nodes.First().Value);
+            }
+            foreach (var output in file.Tree.Nodes.Where(n => n.Type == "output_declaration"))
+            {
+                var name = output.Nodes.First().Value;
+                var used = References(output.Nodes.Skip(2)).ToList();
+                Assert.True(!used.Any(tainted.Contains), $"{file.Name}: output {name} is computed from a secure value ({string.Join(", ", used.Where(tainted.Contains))})");
+                Assert.DoesNotContain(used, u => u.StartsWith("list", StringComparison.Ordinal));
+                Assert.DoesNotContain("password", name, StringComparison.OrdinalIgnoreCase);
+                checkedOutputs++;
+            }
+        }
+        Assert.True(checkedOutputs >= 10);
+        Assert.Contains("verifyOnlyKey", bicep["app/keyvault.bicep"].SecureParameterNames);
+        Assert.DoesNotContain("hasVerifyOnlyKey", bicep["app/keyvault.bicep"].SecureParameterNames);
+    }
+
+    /// <summary>The names an expression refers to (parameters, variables, resources, functions), not object keys.</summary>
+    private static IEnumerable<string> References(IEnumerable<BicepNode> expression) => expression.SelectMany(Identifiers).Distinct();
+
+    private static IEnumerable<string> Identifiers(BicepNode node) =>
+        node.Type == "identifier"
+            ? [node.Value]
+            : (node.Type == "object_property" ? node.Nodes.Skip(1) : node.Nodes).SelectMany(Identifiers);
 
     private BicepNode SettingsObject()
     {

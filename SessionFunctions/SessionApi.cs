@@ -6,28 +6,39 @@ namespace SessionFunctions.Functions;
 
 /// <summary>
 /// One function per endpoint of <see cref="SessionEndpoints.Routes"/>, with the same verbs and routes (below the
-/// <c>api</c> route prefix of host.json). Browsers call them, so they are anonymous; the session cookie is the credential.
-/// Each returns the shared endpoint as a <see cref="SessionEndpointResult"/>, which runs on the request's HttpContext.
+/// <c>api</c> route prefix of host.json), plus a catch-all. Browsers call them, so they are anonymous; the session cookie
+/// is the credential. Each returns the shared endpoint as an action result, which runs on the request's HttpContext.
 /// </summary>
 public sealed class SessionApi(SessionEndpoints endpoints)
 {
     [Function(nameof(CreateSession))]
-    public IActionResult CreateSession([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "session")] HttpRequest request) =>
+    public IActionResult CreateSession([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SessionApiRoutes.Session)] HttpRequest request) =>
         endpoints.Result(nameof(CreateSession));
 
     [Function(nameof(GetSession))]
-    public IActionResult GetSession([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "session")] HttpRequest request) =>
+    public IActionResult GetSession([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.Session)] HttpRequest request) =>
         endpoints.Result(nameof(GetSession));
 
     [Function(nameof(SaveSession))]
-    public IActionResult SaveSession([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "session")] HttpRequest request) =>
+    public IActionResult SaveSession([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = SessionApiRoutes.Session)] HttpRequest request) =>
         endpoints.Result(nameof(SaveSession));
 
     [Function(nameof(RegenerateSession))]
-    public IActionResult RegenerateSession([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "session/regenerate")] HttpRequest request) =>
+    public IActionResult RegenerateSession([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SessionApiRoutes.Regenerate)] HttpRequest request) =>
         endpoints.Result(nameof(RegenerateSession));
 
     [Function(nameof(RemoveSession))]
-    public IActionResult RemoveSession([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "session")] HttpRequest request) =>
+    public IActionResult RemoveSession([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.Session)] HttpRequest request) =>
         endpoints.Result(nameof(RemoveSession));
+
+    /// <summary>
+    /// Every other verb and route under <c>api/</c>. The host routes by verb and never calls the worker for a request no
+    /// function declares, answering a bare 404; this function takes those requests so that they get the standalone
+    /// server's answers: 405 problem+json with <c>Allow</c> for a known route, 404 problem+json otherwise. The host
+    /// prefers the literal routes above to this one. OPTIONS preflights never reach it while platform CORS is on.
+    /// </summary>
+    [Function(nameof(SessionApiFallback))]
+    public IActionResult SessionApiFallback(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = SessionApiRoutes.Fallback)] HttpRequest request) =>
+        endpoints.Fallback();
 }

@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace SessionFunctions.Functions;
@@ -18,6 +19,8 @@ public static class SessionRedisRegistration
     /// In Azure (<c>Redis:HostName</c> set): TLS and Microsoft Entra ID with the user-assigned managed identity; the
     /// extension refreshes the token and re-authenticates live connections, and no access key exists anywhere.
     /// Locally (<c>Redis:ConnectionString</c> set): a plain connection string. Neither: the in-memory store.
+    /// Either way the Redis client logs through the app's logger factory, so its connection failures and the token
+    /// extension's refresh failures land in Application Insights beside ours.
     /// </summary>
     public static IServiceCollection AddSessionRedis(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,16 +30,19 @@ public static class SessionRedisRegistration
             var clientId = configuration[ClientIdSetting];
             if (string.IsNullOrWhiteSpace(clientId))
                 throw new InvalidOperationException($"{ClientIdSetting} must name the user-assigned managed identity that {HostNameSetting} is reached with.");
-            return services.AddRedisSessionStore(async _ =>
+            return services.AddRedisSessionStore(async provider =>
             {
                 var options = ConfigurationOptions.Parse(hostName);
                 options.Ssl = true;
+                // Before ConfigureForAzure…: the extension takes its logger from the options when it is called.
+                options.LoggerFactory = provider.GetService<ILoggerFactory>();
                 var credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
                 return await options.ConfigureForAzureWithTokenCredentialAsync(credential);
             });
         }
 
         var connectionString = configuration[RedisSessionStoreServiceCollectionExtensions.ConnectionStringSetting];
-        return string.IsNullOrWhiteSpace(connectionString) ? services : services.AddRedisSessionStore(connectionString);
+        if (string.IsNullOrWhiteSpace(connectionString)) return services;
+        return services.AddRedisSessionStore(connectionString, (provider, options) => options.LoggerFactory = provider.GetService<ILoggerFactory>());
     }
 }

@@ -15,8 +15,14 @@ param environmentName string
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Object id of the deploying user, granted blob and metrics access for debugging. Empty: none.')
+@description('Object id of the deploying principal, granted blob and metrics access for debugging. Empty: none.')
 param principalId string = ''
+
+// Role assignments must name the principal's type, and azd may run as a user (azd auth login) or as a service principal
+// (CI): azd sets AZURE_PRINCIPAL_TYPE to match AZURE_PRINCIPAL_ID.
+@allowed(['User', 'ServicePrincipal'])
+@description('Type of principalId, from azd (AZURE_PRINCIPAL_TYPE): User, or ServicePrincipal when azd runs in CI.')
+param principalType string = 'User'
 
 @description('Comma-separated origins of the SPA that may call the API with credentials, e.g. https://app.example.com. Never *.')
 param corsAllowedOrigins string = ''
@@ -42,9 +48,10 @@ param cookieSameSite string = 'lax'
 @description('Always-ready instances for the HTTP functions (0 scales to zero; 1 or more removes cold starts, at a cost).')
 param alwaysReadyInstances int = 0
 
-@minValue(1)
+// Flex Consumption accepts 40 to 1000; below 40 the deployment fails.
+@minValue(40)
 @maxValue(1000)
-@description('The most instances the app scales out to; each holds one Redis connection.')
+@description('The most instances the app scales out to (Flex Consumption: 40 to 1000); each holds one Redis connection.')
 param maximumInstanceCount int = 40
 
 @allowed([2048, 4096])
@@ -99,6 +106,13 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
     minimumTlsVersion: 'TLS1_2'
     dnsEndpointType: 'Standard'
     publicNetworkAccess: 'Enabled'
+    // Without a virtual network the app reaches its deployment package and host storage over the public endpoint, and
+    // the module defaults networkAcls to defaultAction Deny when they are omitted, which locks the app out. Allow, as the
+    // azd Flex quickstart has it without a VNet; shared keys stay disabled, so every access is an identity with a role.
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
     blobServices: {
       containers: [{ name: deploymentContainerName }]
     }
@@ -138,6 +152,8 @@ module keyVault 'app/keyvault.bicep' = {
     secretsUserPrincipalId: identity.outputs.principalId
     signingKey: sessionSigningKey
     verifyOnlyKey: sessionVerifyOnlyKey
+    // A plain bool, so that the module's outputs never depend on a secure value (outputs-should-not-contain-secrets).
+    hasVerifyOnlyKey: !empty(sessionVerifyOnlyKey)
   }
 }
 
@@ -149,6 +165,7 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
+    userPrincipalType: principalType
   }
 }
 

@@ -46,6 +46,30 @@ public sealed record BicepFile([property: System.Text.Json.Serialization.JsonPro
 
     public IEnumerable<string> ParameterNames => Tree.Nodes.Where(n => n.Type == "parameter_declaration").Select(n => n.Nodes.First().Value);
 
+    /// <summary>The declaration (param, var, output, …) named <paramref name="name"/> at the top level of the file.</summary>
+    public BicepNode Declaration(string type, string name) =>
+        Tree.Nodes.Single(n => n.Type == type && n.Nodes.First().Value == name);
+
+    /// <summary>
+    /// The decorators of the top-level declaration named <paramref name="name"/>, by decorator name (<c>minValue</c>,
+    /// <c>secure</c>, …), each with its arguments node. tree-sitter-bicep puts them in a <c>decorators</c> node just
+    /// before the declaration (comments may stand between).
+    /// </summary>
+    public Dictionary<string, BicepNode> Decorators(string name)
+    {
+        var nodes = Tree.Nodes.ToList();
+        var index = nodes.FindIndex(n => n.Type.EndsWith("_declaration", StringComparison.Ordinal) && n.Nodes.First().Value == name);
+        if (index < 0) throw new ArgumentException($"{Name} declares nothing named {name}.", nameof(name));
+        var before = nodes.Take(index).Reverse().SkipWhile(n => n.Type == "comment").FirstOrDefault();
+        if (before is not { Type: "decorators" }) return [];
+        return before.Nodes.Where(d => d.Type == "decorator")
+            .Select(d => d.Nodes.Single())
+            .ToDictionary(call => call.Type == "call_expression" ? call.Nodes.First().Value : call.Value, call => call.Nodes.Last());
+    }
+
+    /// <summary>The names of the parameters decorated with <c>@secure()</c>.</summary>
+    public IEnumerable<string> SecureParameterNames => ParameterNames.Where(p => Decorators(p).ContainsKey("secure"));
+
     public IEnumerable<string> OutputNames => Tree.Nodes.Where(n => n.Type == "output_declaration").Select(n => n.Nodes.First().Value);
 }
 

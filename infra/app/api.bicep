@@ -24,6 +24,9 @@ param corsAllowedOrigins array = []
 param cookieSameSite string = 'lax'
 
 param alwaysReadyInstances int = 0
+
+@minValue(40)
+@maxValue(1000)
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -38,6 +41,8 @@ var settings = union(signingKeyReferences, {
   AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // GET / is not the host's "Your Functions app is up and running" page: the app serves the API under api/ only.
+  AzureWebJobsDisableHomepage: 'true'
   // Azure.Identity's user-assigned identity, used for Redis (Microsoft Entra ID).
   AZURE_CLIENT_ID: identityClientId
   Redis__HostName: redisHostName

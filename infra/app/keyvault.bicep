@@ -11,6 +11,9 @@ param signingKey string
 @secure()
 param verifyOnlyKey string = ''
 
+@description('Whether verifyOnlyKey is set. A plain bool: the output below must not be computed from a @secure() value.')
+param hasVerifyOnlyKey bool = false
+
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
@@ -21,9 +24,12 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     tenantId: tenant().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
+    // Soft delete, but no purge protection: the vault is named per environment, and with purge protection a vault
+    // removed by `azd down` would block `azd up` under the same name for the whole retention period. `azd down --purge`
+    // purges it instead. The vault holds only the cookie keys, which also live in the azd environment (.azure/<env>/.env).
+    // enablePurgeProtection is omitted, not false: Key Vault refuses false, since enabling it is irreversible.
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
     publicNetworkAccess: 'Enabled'
   }
 }
@@ -37,7 +43,7 @@ resource signing 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource verifyOnly 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(verifyOnlyKey)) {
+resource verifyOnly 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (hasVerifyOnlyKey) {
   parent: vault
   name: 'session-key-1'
   properties: {
@@ -61,5 +67,5 @@ output name string = vault.name
 @description('App settings Session__Keys__<n>, as Key Vault references; a key that is not set gets no setting.')
 output signingKeyReferences object = union(
   { Session__Keys__0: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${signing.name})' },
-  empty(verifyOnlyKey) ? {} : { Session__Keys__1: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=session-key-1)' }
+  hasVerifyOnlyKey ? { Session__Keys__1: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=session-key-1)' } : {}
 )

@@ -3,8 +3,12 @@ param storageAccountName string
 param applicationInsightsName string
 param appPrincipalId string
 
-@description('The deploying user, for debugging; empty for none.')
+@description('The deploying principal, for debugging; empty for none.')
 param userPrincipalId string = ''
+
+@allowed(['User', 'ServicePrincipal'])
+@description('Type of userPrincipalId: a user for azd run by hand, a service principal for azd run by CI.')
+param userPrincipalType string = 'User'
 
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'
@@ -43,7 +47,7 @@ resource userBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!em
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataOwner)
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
   }
 }
 
@@ -53,6 +57,6 @@ resource userMetrics 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
   }
 }

@@ -1,0 +1,65 @@
+namespace SessionFunctions.Tests.Infrastructure;
+
+/// <summary>
+/// A memory store whose next operations can be scripted: run something just before one (another writer getting in
+/// first), or fail one. It counts what the lifecycle asked of it, so a test can say exactly which store calls an
+/// operation made, and what the store holds afterwards.
+/// </summary>
+public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDisposable
+{
+    private readonly MemorySessionStore _inner = new(time);
+
+    /// <summary>Runs before the next store call of that kind, once each, in order.</summary>
+    public Queue<Action<ScriptedSessionStore, string>> BeforeReplace { get; } = new();
+
+    public Queue<Action<ScriptedSessionStore, string>> BeforeDestroy { get; } = new();
+
+    /// <summary>Thrown by every store call of that kind while set (the repository retries an outage, so once is not enough).</summary>
+    public Exception? FailCreate { get; set; }
+
+    public Exception? FailDestroy { get; set; }
+
+    /// <summary>The calls so far, e.g. "get", "create", "replace", "destroy".</summary>
+    public List<string> Calls { get; } = [];
+
+    /// <summary>The live keys and values, without going through the script.</summary>
+    public string? this[string key]
+    {
+        get => _inner.GetAsync(key, default).Result;
+        set
+        {
+            _ = _inner.DestroyAsync(key, default).Result;
+            if (value is not null) _ = _inner.CreateAsync(key, value, TimeSpan.FromHours(1), default).Result;
+        }
+    }
+
+    public int Count => _inner.Count;
+
+    public Task<string?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        Calls.Add("get");
+        return _inner.GetAsync(key, cancellationToken);
+    }
+
+    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        Calls.Add("create");
+        return FailCreate is { } error ? Task.FromException<bool>(error) : _inner.CreateAsync(key, value, ttl, cancellationToken);
+    }
+
+    public Task<string?> ReplaceAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        Calls.Add("replace");
+        if (BeforeReplace.TryDequeue(out var before)) before(this, key);
+        return _inner.ReplaceAsync(key, value, ttl, cancellationToken);
+    }
+
+    public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken)
+    {
+        Calls.Add("destroy");
+        if (BeforeDestroy.TryDequeue(out var before)) before(this, key);
+        return FailDestroy is { } error ? Task.FromException<bool>(error) : _inner.DestroyAsync(key, cancellationToken);
+    }
+
+    public void Dispose() => _inner.Dispose();
+}
