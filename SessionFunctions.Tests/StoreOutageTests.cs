@@ -25,7 +25,7 @@ public sealed class StoreOutageTests
             var response = await client.GetAsync();
             watch.Stop();
             Assert.Equal(503, response.Status);
-            Assert.Equal("urn:sessionfunctions:problem:store-unavailable", response.ProblemType);
+            Assert.Equal(SessionProblem.StoreUnavailable.Type, response.ProblemType);
             Assert.Equal("2", response.Headers.RetryAfter?.ToString());
             Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(1.2), TimeSpan.FromSeconds(10));
             Assert.Equal(503, (await client.PutAsync("""{"count":2}""")).Status);
@@ -109,5 +109,37 @@ public sealed class StoreOutageTests
         Assert.NotNull(put.Headers.RetryAfter);
         Assert.Empty(put.SetCookies);
         handler.Verify(h => h.OnStoreError(It.IsAny<SessionStoreUnavailableException>(), SessionStoreOperation.Set, It.IsAny<HttpContext>()), Times.Once);
+    }
+
+    [Theory]
+    [InlineData("/api/session")]
+    [InlineData("/api/session/regenerate")]
+    public async Task A_create_or_regenerate_that_a_returning_error_handler_cannot_store_answers_503_not_stored_and_keeps_the_old_session(string path)
+    {
+        // Reads and deletes work; every write of a new session fails for the whole reconnect wait.
+        using var store = new ScriptedSessionStore(TimeProvider.System);
+        var handler = new Mock<ISessionErrorHandler>();
+        using var api = SessionApiFactory.WithMemory(services =>
+        {
+            services.AddSingleton<ISessionStore>(store);
+            services.AddSingleton(handler.Object);
+        }, ("Session:ReconnectTimeout", "100"));
+        var client = api.CreateSessionClient();
+        Assert.Equal(201, (await client.PostAsync(json: """{"user":"ada"}""")).Status);
+        var oldCookies = new Dictionary<string, string>(client.Jar);
+        store.FailCreate = new SessionStoreUnavailableException("down");
+
+        var response = await client.PostAsync(path, """{"user":"grace"}""");
+
+        // Nothing new was stored: never a 2xx, and not a single cookie, so the client keeps the session it has.
+        Assert.True(response.Status == 503, "DIAG " + response.Status + " " + string.Join(",", store.Calls) + " left " + store.FailCreate.Count + " " + response.Body);
+        Assert.Equal(SessionProblem.NotStored.Type, response.ProblemType);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Empty(response.SetCookies);
+        handler.Verify(h => h.OnStoreError(It.IsAny<SessionStoreUnavailableException>(), SessionStoreOperation.Set, It.IsAny<HttpContext>()), Times.Once);
+        // The old session is deleted only once its replacement is stored, so here it is still there and still reads back.
+        Assert.DoesNotContain("destroy", store.Calls);
+        Assert.Equal(1, store.Count);
+        Assert.Equal("ada", (await api.CreateSessionClient(jar: oldCookies).GetAsync()).Json["user"]!.GetValue<string>());
     }
 }
