@@ -1,57 +1,114 @@
+using System.Security.Cryptography;
+using System.Text;
 using StackExchange.Redis;
 
 namespace SessionFunctions.Redis;
 
 /// <summary>
-/// koa-redis: each session is a Redis string holding its JSON. One command per operation: <c>GET</c>,
-/// <c>SET … EX … NX</c> to create, <c>SET … EX … XX GET</c> to replace, and <c>DEL</c>. koa-redis uses <c>SETEX</c>; the
-/// NX/XX conditions keep a new session from overwriting another and a save from resurrecting a removed one, and GET
-/// returns what a save replaced, so the caller can tell whether it replaced what it expected.
-/// Connection failures become <see cref="SessionStoreUnavailableException"/>.
+/// koa-redis: each session is a Redis string holding its JSON. One round trip per operation: <c>GET</c>;
+/// <c>GETEX … EX</c> for a rolling read; <c>SET … EX … NX</c> to create; a compare-and-set script (<c>EVALSHA</c>) to
+/// save, which writes only over the value the save started from; <c>DEL</c>, or a compare-and-delete script.
+/// koa-redis uses <c>SETEX</c>; the conditions keep a new session from overwriting another, a save from resurrecting a
+/// removed one, and a save from ever showing a value computed from a stale one. Every key is one hash slot, so all of
+/// it works on Redis Cluster. Connection failures become <see cref="SessionStoreUnavailableException"/>, error replies
+/// <see cref="SessionStoreErrorException"/>.
 /// </summary>
 internal sealed class RedisSessionStore(RedisConnection connection) : ISessionStore
 {
-    // SET's GET option came with Redis 6.2; older servers (Azure Cache for Redis 6.0) answer "syntax error", and then
-    // MULTI GET SET EXEC does the same atomically in one round trip, with two more commands.
-    private volatile bool _replaceInTransaction;
+    // KEYS[1] the session; ARGV[1] the SHA-1 of the value the save started from; ARGV[2] the new value; ARGV[3] the TTL.
+    // nil: no such key; {0, value}: it holds another value; {1}: written.
+    private static readonly RedisScript ReplaceIf = new("""
+        local current = redis.call('GET', KEYS[1])
+        if not current then return false end
+        if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
+        redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+        return {1}
+        """);
 
-    /// <summary>Replace with MULTI/EXEC from the start, as on a server older than Redis 6.2 (for tests).</summary>
-    internal RedisSessionStore(RedisConnection connection, bool replaceInTransaction) : this(connection) =>
-        _replaceInTransaction = replaceInTransaction;
+    // The same check, then DEL.
+    private static readonly RedisScript DestroyIf = new("""
+        local current = redis.call('GET', KEYS[1])
+        if not current then return false end
+        if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
+        redis.call('DEL', KEYS[1])
+        return {1}
+        """);
+
+    // GETEX came with Redis 6.2; on older servers (Azure Cache for Redis 6.0) this does the same in one round trip.
+    private static readonly RedisScript GetAndExpire = new("""
+        local current = redis.call('GET', KEYS[1])
+        if current then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+        return current
+        """);
+
+    private volatile bool _noGetEx;
+
+    /// <summary>Read-and-touch with the script from the start, as on a server older than Redis 6.2 (for tests).</summary>
+    internal RedisSessionStore(RedisConnection connection, bool olderThanRedis62) : this(connection) => _noGetEx = olderThanRedis62;
 
     public Task<string?> GetAsync(string key, CancellationToken cancellationToken) =>
         RunAsync(async database => (string?)await database.StringGetAsync(key));
 
-    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken) =>
-        RunAsync(database => database.StringSetAsync(key, value, ttl, When.NotExists));
-
-    public Task<string?> ReplaceAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken) =>
+    public Task<string?> GetAndTouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken) =>
         RunAsync(async database =>
         {
-            if (!_replaceInTransaction)
+            if (!_noGetEx)
             {
                 try
                 {
-                    var replaced = await database.ExecuteAsync("SET", (RedisKey)key, value, "EX", Seconds(ttl), "XX", "GET");
-                    return replaced.IsNull ? null : (string?)replaced;
+                    var value = await database.ExecuteAsync("GETEX", (RedisKey)key, "EX", Seconds(ttl));
+                    return value.IsNull ? null : (string?)value;
                 }
-                catch (RedisServerException error) when (error.Message.Contains("syntax error", StringComparison.OrdinalIgnoreCase))
+                catch (RedisServerException error) when (error.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase))
                 {
-                    _replaceInTransaction = true;
+                    _noGetEx = true;
                 }
             }
-            var transaction = database.CreateTransaction();
-            var get = transaction.StringGetAsync(key);
-            _ = transaction.StringSetAsync(key, value, ttl, When.Exists);
-            await transaction.ExecuteAsync();
-            return (string?)await get;
+            var result = await EvaluateAsync(database, GetAndExpire, key, Seconds(ttl));
+            return result.IsNull ? null : (string?)result;
         });
+
+    public Task<bool> TouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken) =>
+        RunAsync(database => database.KeyExpireAsync(key, ttl));
+
+    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken) =>
+        RunAsync(database => database.StringSetAsync(key, value, ttl, When.NotExists));
+
+    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, CancellationToken cancellationToken) =>
+        RunAsync(async database => Write(await EvaluateAsync(database, ReplaceIf, key, expectedHash, value, Seconds(ttl))));
 
     public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken) =>
         RunAsync(database => database.KeyDeleteAsync(key));
 
+    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken) =>
+        RunAsync(async database => Write(await EvaluateAsync(database, DestroyIf, key, expectedHash)));
+
     // The TtlPolicy already rounds to whole seconds, at least one.
     private static long Seconds(TimeSpan ttl) => (long)ttl.TotalSeconds;
+
+    private static SessionStoreWrite Write(RedisResult result)
+    {
+        if (result.IsNull) return SessionStoreWrite.Missing;
+        var reply = (RedisResult[])result!;
+        return reply.Length == 1 ? SessionStoreWrite.Done : SessionStoreWrite.Changed((string)reply[1]!);
+    }
+
+    /// <summary>
+    /// <c>EVALSHA</c> of a script's hash; a server that does not know it yet (a new node, a restart, <c>SCRIPT FLUSH</c>)
+    /// answers <c>NOSCRIPT</c>, and then <c>EVAL</c> runs and loads it, once.
+    /// </summary>
+    private static async Task<RedisResult> EvaluateAsync(IDatabase database, RedisScript script, string key, params RedisValue[] arguments)
+    {
+        RedisKey[] keys = [key];
+        try
+        {
+            return await database.ScriptEvaluateAsync(script.Sha1, keys, arguments);
+        }
+        catch (RedisServerException error) when (error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await database.ScriptEvaluateAsync(script.Text, keys, arguments);
+        }
+    }
 
     private async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> command)
     {
@@ -84,5 +141,13 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
             connection.OnSuccess();
             throw new SessionStoreErrorException(error.Message.Split(' ', 2)[0], "Redis answered: " + error.Message, error);
         }
+    }
+
+    /// <summary>A Lua script and the SHA-1 that <c>EVALSHA</c> names it by.</summary>
+    private sealed class RedisScript(string text)
+    {
+        public string Text { get; } = text;
+
+        public byte[] Sha1 { get; } = SHA1.HashData(Encoding.UTF8.GetBytes(text));
     }
 }

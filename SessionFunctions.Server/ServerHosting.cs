@@ -18,8 +18,10 @@ public static class ServerHosting
         services.AddOptions<CorsOptions>().Configure<IOptions<CrossOriginOptions>>((cors, origins) => cors.AddDefaultPolicy(policy => policy
             .WithOrigins([.. origins.Value.Normalized()])
             .AllowCredentials()
-            .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete)
-            .WithHeaders("Content-Type")
+            .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete)
+            .WithHeaders("Content-Type", "If-Match", "If-None-Match")
+            // A script must read the ETag to send it back in If-Match.
+            .WithExposedHeaders("ETag")
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         return services;
     }

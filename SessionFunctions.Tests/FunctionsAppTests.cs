@@ -121,7 +121,7 @@ public sealed class FunctionsAppTests
     }
 
     [Theory]
-    [InlineData("PATCH", "/api/session")]
+    [InlineData("PATCH", "/api/session/regenerate")]
     [InlineData("HEAD", "/api/session")]
     [InlineData("OPTIONS", "/api/session")]
     [InlineData("GET", "/api/session/regenerate")]

@@ -187,10 +187,10 @@ public sealed class HostProxyTests(HostProxyTests.Hosts hosts) : IClassFixture<H
         Assert.Equal("text/html", proxys.Content.Headers.ContentType?.MediaType);
         Assert.Null(proxys.Headers.CacheControl);
 
-        var ours = await http.SendAsync(new HttpRequestMessage(HttpMethod.Patch, "/api/session"));
+        var ours = await http.SendAsync(new HttpRequestMessage(HttpMethod.Patch, "/api/session/regenerate"));
         Assert.Equal(HttpStatusCode.MethodNotAllowed, ours.StatusCode);
         Assert.Equal("application/problem+json", ours.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("PUT", ours.Content.Headers.Allow);
+        Assert.Contains("POST", ours.Content.Headers.Allow);
     }
 
     /// <summary>A JSON object of exactly <paramref name="bytes"/> bytes.</summary>

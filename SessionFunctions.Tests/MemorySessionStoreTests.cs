@@ -2,7 +2,7 @@ using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;
 
-/// <summary>koa's MemoryStore, made thread-safe and expiring.</summary>
+/// <summary>koa's MemoryStore, made thread-safe and expiring; what every store does is in <see cref="SessionStoreContractTests"/>.</summary>
 public sealed class MemorySessionStoreTests
 {
     private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
@@ -36,36 +36,35 @@ public sealed class MemorySessionStoreTests
     }
 
     [Fact]
-    public async Task Creates_only_absent_keys_and_replaces_only_present_ones_returning_what_it_replaced()
-    {
-        using var store = new MemorySessionStore(_time);
-        Assert.Null(await store.ReplaceAsync("a", "1", TimeSpan.FromSeconds(10), default));
-        Assert.Null(await store.GetAsync("a", default));
-        Assert.True(await store.CreateAsync("a", "1", TimeSpan.FromSeconds(10), default));
-        Assert.False(await store.CreateAsync("a", "2", TimeSpan.FromSeconds(10), default));
-        Assert.Equal("1", await store.ReplaceAsync("a", "3", TimeSpan.FromSeconds(20), default));
-        Assert.Equal("3", await store.GetAsync("a", default));
-        Assert.Equal(TimeSpan.FromSeconds(20), store.TimeToLive("a"));
-        await store.DestroyAsync("a", default);
-        Assert.Null(await store.ReplaceAsync("a", "4", TimeSpan.FromSeconds(10), default));
-        Assert.True(await store.CreateAsync("a", "5", TimeSpan.FromSeconds(1), default));
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Null(await store.ReplaceAsync("a", "6", TimeSpan.FromSeconds(1), default));
-        Assert.True(await store.CreateAsync("a", "7", TimeSpan.FromSeconds(1), default));
-    }
-
-    [Fact]
     public async Task Is_safe_under_parallel_use()
     {
-        using var store = new MemorySessionStore(TimeProvider.System);
+        using var store = new MemorySessionStore(_time);
+        // Keys k0–k24 live 30 s and k25–k49 ten minutes; g0–g49 exist only to be deleted, each by 40 racing requests.
+        static TimeSpan TtlOf(int key) => key < 25 ? TimeSpan.FromSeconds(30) : TimeSpan.FromMinutes(10);
+        for (var key = 0; key < 50; key++) await store.CreateAsync("g" + key, "doomed", TimeSpan.FromMinutes(10), default);
+        int created = 0, destroyed = 0;
+
         await Parallel.ForEachAsync(Enumerable.Range(0, 2000), async (i, ct) =>
         {
-            var key = "k" + (i % 50);
-            await store.CreateAsync(key, i.ToString(System.Globalization.CultureInfo.InvariantCulture), TimeSpan.FromMinutes(1), ct);
-            await store.ReplaceAsync(key, "x", TimeSpan.FromMinutes(1), ct);
-            await store.GetAsync(key, ct);
-            if (i % 7 == 0) await store.DestroyAsync(key, ct);
+            var key = i % 50;
+            if (await store.CreateAsync("k" + key, "new", TtlOf(key), ct)) Interlocked.Increment(ref created);
+            // Nothing deletes a k key, so every compare-and-set finds one (racing ones may find another value) and every read sees a value.
+            var current = await store.GetAsync("k" + key, ct);
+            Assert.NotNull(current);
+            Assert.NotEqual(SessionStoreWriteStatus.Missing, (await store.ReplaceIfAsync("k" + key, SessionHash.Of(current), "v" + i, TtlOf(key), ct)).Status);
+            if (await store.DestroyAsync("g" + key, ct)) Interlocked.Increment(ref destroyed);
         });
-        Assert.InRange(store.Count, 0, 50);
+
+        // Of racing creates and deletes of one key, exactly one succeeds (SET NX, and DEL's count).
+        Assert.Equal(50, created);
+        Assert.Equal(50, destroyed);
+        Assert.Equal(50, store.Count);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(25, store.Count);
+        Assert.All(Enumerable.Range(0, 50), key => Assert.Equal(key >= 25, store.TimeToLive("k" + key) is not null));
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal(0, store.Count);
     }
 }

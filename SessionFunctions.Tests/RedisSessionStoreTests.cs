@@ -6,54 +6,48 @@ using StackExchange.Redis;
 namespace SessionFunctions.Tests;
 
 /// <summary>
-/// The Redis store's commands against a real redis-server: SET NX creates, SET XX GET replaces and returns what it
-/// replaced, and servers older than Redis 6.2 get the same from MULTI GET SET EXEC.
+/// The Redis store's commands against a real redis-server, beyond the contract every store keeps
+/// (<see cref="SessionStoreContractTests"/>): each operation is one round trip, and the compare-and-set script survives
+/// a server that forgot it (<c>NOSCRIPT</c> after a restart or <c>SCRIPT FLUSH</c>).
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class RedisSessionStoreTests(RedisServer redis) : IDisposable
 {
     private readonly RedisConnection _connection = new(
-        () => Task.FromResult(ConfigurationOptions.Parse(redis.ConnectionString)), TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        () => Task.FromResult(ConfigurationOptions.Parse($"{redis.ConnectionString},allowAdmin=true")), TimeProvider.System, NullLogger<RedisConnection>.Instance);
 
     public void Dispose() => _connection.Dispose();
 
-    private RedisSessionStore Store(bool inTransaction) => new(_connection, inTransaction);
+    private static string NewKey() => SessionKeys.Of("store-" + Guid.NewGuid().ToString("N"));
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Creates_only_absent_keys_and_replaces_only_present_ones(bool inTransaction)
+    [Fact]
+    public async Task A_compare_and_set_is_one_evalsha_and_a_rolling_read_one_getex()
     {
-        var store = Store(inTransaction);
-        var key = "koa:sess:store-" + Guid.NewGuid().ToString("N");
+        var store = new RedisSessionStore(_connection);
+        var key = NewKey();
+        await store.CreateAsync(key, "{}", TimeSpan.FromMinutes(1), default);
+        await store.ReplaceIfAsync(key, SessionHash.Of("{}"), "{}", TimeSpan.FromMinutes(1), default); // loads the script
 
-        // A save never resurrects a session that was removed after it was read.
-        Assert.Null(await store.ReplaceAsync(key, "{}", TimeSpan.FromMinutes(1), default));
-        Assert.False(await redis.Database.KeyExistsAsync(key));
+        var replace = await redis.CountCommandsAsync(() => store.ReplaceIfAsync(key, SessionHash.Of("{}"), """{"n":1}""", TimeSpan.FromMinutes(1), default));
+        var touch = await redis.CountCommandsAsync(() => store.GetAndTouchAsync(key, TimeSpan.FromMinutes(2), default));
 
-        Assert.True(await store.CreateAsync(key, """{"n":1}""", TimeSpan.FromMinutes(1), default));
-        Assert.False(await store.CreateAsync(key, """{"n":2}""", TimeSpan.FromMinutes(1), default));
-        Assert.Equal("""{"n":1}""", await store.GetAsync(key, default));
-
-        Assert.Equal("""{"n":1}""", await store.ReplaceAsync(key, """{"n":3}""", TimeSpan.FromSeconds(90), default));
-        Assert.Equal("""{"n":3}""", (string?)await redis.Database.StringGetAsync(key));
-        Assert.InRange((await redis.Database.KeyTimeToLiveAsync(key))!.Value.TotalSeconds, 85, 90);
-
-        await store.DestroyAsync(key, default);
-        Assert.Null(await store.ReplaceAsync(key, """{"n":4}""", TimeSpan.FromMinutes(1), default));
-        Assert.Null(await store.GetAsync(key, default));
+        // Redis counts the script's own GET and SET too; one command crossed the network.
+        Assert.Equal(new Dictionary<string, long> { ["evalsha"] = 1, ["get"] = 1, ["set"] = 1 }, replace);
+        Assert.Equal(new Dictionary<string, long> { ["getex"] = 1 }, touch);
     }
 
-    [Theory]
-    [InlineData(false, "set")]
-    [InlineData(true, "exec")]
-    public async Task A_replace_is_one_round_trip(bool inTransaction, string command)
+    [Fact]
+    public async Task A_server_that_forgot_the_script_gets_it_again_and_the_write_happens_once()
     {
-        var store = Store(inTransaction);
-        var key = "koa:sess:store-" + Guid.NewGuid().ToString("N");
-        await store.CreateAsync(key, "{}", TimeSpan.FromMinutes(1), default);
-        var counts = await redis.CountCommandsAsync(() => store.ReplaceAsync(key, """{"n":1}""", TimeSpan.FromMinutes(1), default));
-        Assert.Equal(1, counts[command]);
-        Assert.Equal(inTransaction ? 4 : 1, counts.Values.Sum()); // MULTI GET SET EXEC, or one SET … XX GET
+        var store = new RedisSessionStore(_connection);
+        var key = NewKey();
+        await store.CreateAsync(key, """{"n":1}""", TimeSpan.FromMinutes(1), default);
+        await store.ReplaceIfAsync(key, SessionHash.Of("""{"n":1}"""), """{"n":2}""", TimeSpan.FromMinutes(1), default);
+        await redis.Database.ExecuteAsync("SCRIPT", "FLUSH");
+
+        var write = await store.ReplaceIfAsync(key, SessionHash.Of("""{"n":2}"""), """{"n":3}""", TimeSpan.FromMinutes(1), default);
+
+        Assert.Equal(SessionStoreWrite.Done, write);
+        Assert.Equal("""{"n":3}""", (string?)await redis.Database.StringGetAsync(key));
     }
 }

@@ -23,6 +23,10 @@ public sealed class SessionApi(SessionEndpoints endpoints)
     public IActionResult SaveSession([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = SessionApiRoutes.Session)] HttpRequest request) =>
         endpoints.Result(nameof(SaveSession));
 
+    [Function(nameof(PatchSession))]
+    public IActionResult PatchSession([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = SessionApiRoutes.Session)] HttpRequest request) =>
+        endpoints.Result(nameof(PatchSession));
+
     [Function(nameof(RegenerateSession))]
     public IActionResult RegenerateSession([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SessionApiRoutes.Regenerate)] HttpRequest request) =>
         endpoints.Result(nameof(RegenerateSession));

@@ -18,6 +18,7 @@ public sealed class SessionEndpoints
         new("CreateSession", HttpMethods.Post, SessionApiRoutes.Session, (endpoints, http) => endpoints.CreateAsync(http)),
         new("GetSession", HttpMethods.Get, SessionApiRoutes.Session, (endpoints, http) => endpoints.GetAsync(http)),
         new("SaveSession", HttpMethods.Put, SessionApiRoutes.Session, (endpoints, http) => endpoints.SaveAsync(http)),
+        new("PatchSession", HttpMethods.Patch, SessionApiRoutes.Session, (endpoints, http) => endpoints.PatchAsync(http)),
         new("RegenerateSession", HttpMethods.Post, SessionApiRoutes.Regenerate, (endpoints, http) => endpoints.RegenerateAsync(http)),
         new("RemoveSession", HttpMethods.Delete, SessionApiRoutes.Session, (endpoints, http) => endpoints.RemoveAsync(http)),
     ];
@@ -49,16 +50,19 @@ public sealed class SessionEndpoints
         await WriteAsync(http, await _sessions.CreateAsync(http, await ReadEditAsync(http, required: false))));
 
     internal Task GetAsync(HttpContext http) => RunAsync(http, async () =>
-        await WriteAsync(http, await _sessions.GetAsync(http)));
+        await WriteAsync(http, await _sessions.GetAsync(http, EntityTags.IfNoneMatch(http.Request))));
 
     internal Task SaveAsync(HttpContext http) => RunAsync(http, async () =>
-        await WriteAsync(http, await _sessions.SaveAsync(http, (await ReadEditAsync(http, required: true))!)));
+        await WriteAsync(http, await _sessions.SaveAsync(http, (await ReadEditAsync(http, required: true))!, EntityTags.IfMatch(http.Request))));
+
+    internal Task PatchAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.SaveAsync(http, (await ReadEditAsync(http, required: true, SessionEditKind.Merge))!, EntityTags.IfMatch(http.Request))));
 
     internal Task RegenerateAsync(HttpContext http) => RunAsync(http, async () =>
-        await WriteAsync(http, await _sessions.RegenerateAsync(http, await ReadEditAsync(http, required: false))));
+        await WriteAsync(http, await _sessions.RegenerateAsync(http, await ReadEditAsync(http, required: false), EntityTags.IfMatch(http.Request))));
 
     internal Task RemoveAsync(HttpContext http) => RunAsync(http, async () =>
-        await WriteAsync(http, await _sessions.RemoveAsync(http)));
+        await WriteAsync(http, await _sessions.RemoveAsync(http, EntityTags.IfMatch(http.Request))));
 
     /// <summary>404, or 405 with <c>Allow</c> when the path exists with other methods: problem+json, as every other error.</summary>
     internal Task FallbackAsync(HttpContext http)
@@ -74,8 +78,8 @@ public sealed class SessionEndpoints
         return SessionProblem.MethodNotAllowed.WriteAsync(http, $"{http.Request.Method} is not supported here; use {allow}.");
     }
 
-    private Task<SessionEdit?> ReadEditAsync(HttpContext http, bool required) =>
-        SessionRequestBody.ReadAsync(http.Request, _options.MaxBodyBytes, required);
+    private Task<SessionEdit?> ReadEditAsync(HttpContext http, bool required, SessionEditKind kind = SessionEditKind.Replace) =>
+        SessionRequestBody.ReadAsync(http.Request, _options.MaxBodyBytes, required, kind);
 
     private async Task WriteAsync(HttpContext http, SessionOutcome outcome)
     {
@@ -91,6 +95,16 @@ public sealed class SessionEndpoints
                 // OWASP: at logout, tell the browser to drop the site's cookies too (secure contexts only).
                 if (_options.ClearSiteData) http.Response.Headers["Clear-Site-Data"] = "\"cookies\"";
                 http.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+            case SessionOutcomeKind.NotModified:
+                http.Response.Headers.ETag = EntityTags.Of(outcome.Session!.Hash);
+                http.Response.StatusCode = StatusCodes.Status304NotModified;
+                break;
+            case SessionOutcomeKind.PreconditionFailed:
+                if (outcome.CurrentHash is { } current) http.Response.Headers.ETag = EntityTags.Of(current);
+                await SessionProblem.PreconditionFailed.WriteAsync(http, outcome.CurrentHash is null
+                    ? "There is no session for If-Match to name."
+                    : "The session changed since the client read it: read it again (ETag names the current one), then retry.");
                 break;
             case SessionOutcomeKind.NotFound:
                 await SessionProblem.NotFound.WriteAsync(http);
@@ -110,6 +124,8 @@ public sealed class SessionEndpoints
     private static async Task WriteSessionAsync(HttpContext http, int status, Session session)
     {
         http.Response.StatusCode = status;
+        // Changes whenever the stored text changes, whoever wrote it (Koa too): a client's If-Match can name it.
+        http.Response.Headers.ETag = EntityTags.Of(session.Hash);
         http.Response.ContentType = "application/json; charset=utf-8";
         await http.Response.WriteAsync(session.ToJson(), http.RequestAborted);
     }

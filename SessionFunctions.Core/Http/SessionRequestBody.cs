@@ -11,8 +11,11 @@ namespace SessionFunctions;
 /// </summary>
 internal static class SessionRequestBody
 {
+    /// <summary>The one media type a <c>PATCH</c> takes (RFC 7396), sent in <c>Accept-Patch</c> when another one comes.</summary>
+    public const string MergePatchMediaType = "application/merge-patch+json";
+
     /// <returns>The body as an edit, or null when the request has none and <paramref name="required"/> is false.</returns>
-    public static async Task<SessionEdit?> ReadAsync(HttpRequest request, int maxBytes, bool required)
+    public static async Task<SessionEdit?> ReadAsync(HttpRequest request, int maxBytes, bool required, SessionEditKind kind = SessionEditKind.Replace)
     {
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
 
@@ -45,7 +48,12 @@ internal static class SessionRequestBody
             var encoding = request.Headers.ContentEncoding.ToString();
             if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
                 throw new SessionProblemException(SessionProblem.UnsupportedMediaType, $"Content-Encoding '{encoding}' is not supported; send the JSON uncompressed.");
-            if (!IsUtf8Json(request.ContentType))
+            if (kind == SessionEditKind.Merge && !IsUtf8(request.ContentType, MergePatchMediaType))
+            {
+                request.HttpContext.Response.Headers["Accept-Patch"] = MergePatchMediaType;
+                throw new SessionProblemException(SessionProblem.UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not {MergePatchMediaType} (UTF-8).");
+            }
+            if (kind == SessionEditKind.Replace && !IsUtf8(request.ContentType, null))
                 throw new SessionProblemException(SessionProblem.UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not application/json.");
 
             JsonNode? json;
@@ -58,7 +66,7 @@ internal static class SessionRequestBody
                 throw new SessionProblemException(SessionProblem.InvalidJson, error.Message);
             }
             if (json is not JsonObject fields) throw new SessionProblemException(SessionProblem.BodyNotObject);
-            return Split(fields);
+            return Split(fields, kind);
         }
         finally
         {
@@ -66,21 +74,25 @@ internal static class SessionRequestBody
         }
     }
 
-    private static SessionEdit Split(JsonObject json)
+    private static SessionEdit Split(JsonObject json, SessionEditKind kind)
     {
-        if (!json.TryGetPropertyValue(SessionCookie.PropertyName, out var cookie)) return new SessionEdit(json, null);
+        if (!json.TryGetPropertyValue(SessionCookie.PropertyName, out var cookie)) return new SessionEdit(json, null, kind);
+        // In a merge patch too: the cookie object cannot be removed, only its overrides changed (null resets one).
         if (cookie is not JsonObject overrides)
             throw new SessionProblemException(SessionProblem.InvalidCookie, "'cookie' must be a JSON object.");
         json.Remove(SessionCookie.PropertyName);
-        return new SessionEdit(json, overrides);
+        return new SessionEdit(json, overrides, kind);
     }
 
-    private static bool IsUtf8Json(string? contentType)
+    /// <summary>Whether the body is UTF-8 JSON: of <paramref name="only"/> if given, else application/json or any application/*+json.</summary>
+    private static bool IsUtf8(string? contentType, string? only)
     {
         if (!MediaTypeHeaderValue.TryParse(contentType, out var media)) return false;
         var type = media.MediaType.Value ?? "";
-        var json = type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+        var json = only is not null
+            ? type.Equals(only, StringComparison.OrdinalIgnoreCase)
+            : type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+              || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
         // charset="UTF-8" is the same parameter as charset=UTF-8 (RFC 9110 §5.6.6).
         var charset = media.Charset.HasValue ? HeaderUtilities.RemoveQuotes(media.Charset).Value : null;
         return json && (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase));

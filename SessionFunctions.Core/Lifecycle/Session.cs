@@ -5,23 +5,26 @@ namespace SessionFunctions;
 /// <summary>
 /// The current session: koa's <c>ctx.sessionId</c> and <c>ctx.session</c>. <see cref="Data"/> is the JSON object that is
 /// stored and returned: the user's fields plus the <c>cookie</c> sub-object. Changes are tracked explicitly
-/// (<see cref="MarkChanged"/>), and <see cref="Expected"/> is the one record of what the store holds.
+/// (<see cref="MarkChanged"/>), and <see cref="ExpectedHash"/> is the one record of what the store holds.
 /// </summary>
 internal sealed class Session
 {
     private readonly string? _source;
+    private readonly string? _sourceHash;
     private string? _json;
+    private string? _hash;
     private bool _changed;
 
-    private Session(string id, JsonObject data, string? source, string? expected, bool resignCookie, bool recalled)
+    private Session(string id, JsonObject data, StoredSession? stored, bool resignCookie, bool recalled)
     {
         Id = id;
         Data = data;
-        _source = source;
-        Expected = expected;
+        _source = stored?.Json;
+        _sourceHash = stored?.Hash;
+        ExpectedHash = stored?.Hash;
         ResignCookie = resignCookie;
         Recalled = recalled;
-        _changed = source is null;
+        _changed = stored is null;
     }
 
     /// <summary>The sid. A new session's id changes only if the store already holds it.</summary>
@@ -34,16 +37,13 @@ internal sealed class Session
     public JsonObject Cookie => (JsonObject)Data[SessionCookie.PropertyName]!;
 
     /// <summary>
-    /// The text the store holds under <see cref="Id"/>, as far as this request knows: what the session was loaded
-    /// from, or what this request wrote last. Null while the session is not stored.
+    /// The <see cref="SessionHash"/> of the text the store holds under <see cref="Id"/>, as far as this request knows:
+    /// what the session was loaded from, or what this request wrote. Null while the session is not stored.
     /// </summary>
-    public string? Expected { get; private set; }
-
-    /// <summary>Whether the store holds this session (it was loaded, or this request stored it).</summary>
-    public bool IsStored => Expected is not null;
+    public string? ExpectedHash { get; private set; }
 
     /// <summary>Whether the JSON differs from what the store holds: koa's hash comparison of <c>JSON.stringify</c>.</summary>
-    public bool HasChanges => ToJson() != Expected;
+    public bool HasChanges => Hash != ExpectedHash;
 
     /// <summary>
     /// Taken from this instance's memory of the stored value rather than read: a guess, which the save checks, and which
@@ -54,29 +54,34 @@ internal sealed class Session
     /// <summary>The request's signature used an older key, so the cookie pair must be re-sent signed with the first key.</summary>
     public bool ResignCookie { get; }
 
+    /// <summary>The <see cref="SessionHash"/> of <see cref="ToJson"/>: the session's ETag once stored.</summary>
+    public string Hash => _hash ??= !_changed && _sourceHash is not null ? _sourceHash : SessionHash.Of(ToJson());
+
     /// <summary>A new session holding <paramref name="data"/>: its fields and its <c>cookie</c> object.</summary>
-    public static Session New(string id, JsonObject data) => new(id, data, source: null, expected: null, resignCookie: false, recalled: false);
+    public static Session New(string id, JsonObject data) => new(id, data, stored: null, resignCookie: false, recalled: false);
 
     /// <summary>A session read (or recalled) from the store; a stored session without a cookie object gets <paramref name="defaults"/>.</summary>
-    public static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie, bool recalled = false) =>
-        WithCookie(new Session(id, stored.Data, stored.Json, stored.Json, resignCookie, recalled), defaults);
-
-    /// <summary>
-    /// <paramref name="attempt"/>'s session as another writer left it: <paramref name="replaced"/> holds the other
-    /// writer's value, and the store holds <paramref name="attempt"/>'s write, which must now be written over.
-    /// </summary>
-    public static Session Rebased(Session attempt, StoredSession replaced, SessionCookieOptions defaults) =>
-        WithCookie(new Session(attempt.Id, replaced.Data, replaced.Json, attempt.Expected, attempt.ResignCookie, recalled: false), defaults);
+    public static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie, bool recalled = false)
+    {
+        var session = new Session(id, stored.Data, stored, resignCookie, recalled);
+        if (session.Data[SessionCookie.PropertyName] is not JsonObject)
+        {
+            session.Data[SessionCookie.PropertyName] = SessionCookie.NewJson(defaults);
+            session.MarkChanged();
+        }
+        return session;
+    }
 
     /// <summary>Records a change of <see cref="Data"/>: the JSON is written again.</summary>
     public void MarkChanged()
     {
         _changed = true;
         _json = null;
+        _hash = null;
     }
 
     /// <summary>Records that the store now holds <see cref="ToJson"/>.</summary>
-    public void MarkStored() => Expected = ToJson();
+    public void MarkStored() => ExpectedHash = Hash;
 
     /// <summary>Moves a new session to another id, when the store already holds the first one.</summary>
     public void MoveTo(string id) => Id = id;
@@ -85,9 +90,12 @@ internal sealed class Session
     /// The session as JSON, as it is stored and returned: the loaded text itself while unchanged, else written once and
     /// reused until the next <see cref="MarkChanged"/>.
     /// </summary>
-    public string ToJson() => _json ??= _changed ? SessionJson.Serialize(Data) : _source!;
+    public string ToJson() => _json ??= _changed || _source is null ? SessionJson.Serialize(Data) : _source;
 
-    /// <summary>Replaces every field but <c>cookie</c> with <paramref name="fields"/>.</summary>
+    /// <summary>What the store would hold after a write of this session.</summary>
+    public StoredSession ToStored() => new(Data, ToJson(), Hash);
+
+    /// <summary>Replaces every field but <c>cookie</c> with <paramref name="fields"/> (a <c>PUT</c>).</summary>
     public void ReplaceFields(JsonObject fields)
     {
         foreach (var name in Data.Select(p => p.Key).Where(k => k != SessionCookie.PropertyName).ToList())
@@ -97,11 +105,10 @@ internal sealed class Session
         MarkChanged();
     }
 
-    private static Session WithCookie(Session session, SessionCookieOptions defaults)
+    /// <summary>Merges <paramref name="patch"/> into every field but <c>cookie</c>, as RFC 7396 JSON Merge Patch does (a <c>PATCH</c>).</summary>
+    public void MergeFields(JsonObject patch)
     {
-        if (session.Data[SessionCookie.PropertyName] is JsonObject) return session;
-        session.Data[SessionCookie.PropertyName] = SessionCookie.NewJson(defaults);
-        session.MarkChanged();
-        return session;
+        MergePatch.Apply(Data, patch);
+        MarkChanged();
     }
 }

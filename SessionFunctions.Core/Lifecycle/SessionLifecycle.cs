@@ -6,15 +6,17 @@ using Microsoft.Extensions.Options;
 namespace SessionFunctions;
 
 /// <summary>
-/// koa-generic-session's request lifecycle, as the five operations of the API: create, get, save, regenerate and
-/// remove. Each reads top to bottom as koa's <c>session(ctx, next)</c> does: find the sid, load the session (or start a
-/// new one), apply the request's edit, and store it only when it changed (or when rolling). Each returns an explicit
-/// <see cref="SessionOutcome"/>; the HTTP layer only translates. Nothing else touches the store or the cookies.
+/// koa-generic-session's request lifecycle, as the operations of the API: create, get, save (replace or merge),
+/// regenerate and remove. Each reads top to bottom as koa's <c>session(ctx, next)</c> does: find the sid, load the
+/// session (or start a new one), check the request's precondition, apply its edit, and store the session only when it
+/// changed. Each returns an explicit <see cref="SessionOutcome"/>; the HTTP layer only translates.
+/// Nothing else touches the store or the cookies.
 /// </summary>
 /// <remarks>
 /// The rules every operation keeps: a client's id is never adopted (a missing, unreadable or invalid session gets a new
-/// id); cookies change only once the store has done what they announce; a failed operation leaves the client's cookies
-/// and the stored sessions as they were.
+/// id); a write lands only on the value it was computed from (the store compares hashes), so no reader ever sees a
+/// value built on a stale one and no concurrent write is lost; cookies change only once the store has done what they
+/// announce; a failed operation leaves the client's cookies and the stored sessions as they were.
 /// </remarks>
 internal sealed class SessionLifecycle(
     SessionRepository repository,
@@ -28,9 +30,9 @@ internal sealed class SessionLifecycle(
     ILogger<SessionLifecycle> logger)
 {
     private const int MaxIdCollisions = 3;
-    private const int MaxWrites = 3;
+    private const int MaxAttempts = 3;
     private const string RemovedDetail = "The session was removed between this save's read and its write; nothing was saved.";
-    private const string ChangingDetail = "Other requests kept changing the session's cookie options during this save; the last attempt stands. Retry to be sure.";
+    private const string ChangingDetail = "Other requests kept changing the session during this save; nothing was saved. Retry.";
     private const string RegeneratedDetail = "The session was regenerated or removed by a concurrent request; this request changed nothing.";
 
     private readonly SessionApiOptions _options = options.Value;
@@ -54,55 +56,116 @@ internal sealed class SessionLifecycle(
         return SessionOutcome.Created(session);
     }
 
-    /// <summary><c>GET /api/session</c>: one read; a write only when rolling, or to give a stored session its cookie object.</summary>
-    public async Task<SessionOutcome> GetAsync(HttpContext http)
+    /// <summary>
+    /// <c>GET /api/session</c>: one read, which with <c>Rolling</c> also refreshes the TTL (koa's rolling re-save, in the
+    /// same command). 304 when the client's <c>If-None-Match</c> names the current value.
+    /// </summary>
+    public async Task<SessionOutcome> GetAsync(HttpContext http, SessionPrecondition? ifNoneMatch)
     {
-        var session = await LoadAsync(http, recall: false);
+        var session = await LoadAsync(http, recall: false, refreshTtl: _options.Rolling);
         if (session is null) return SessionOutcome.NotFound;
-        return await CommitAsync(http, session, edit: null);
+        if (session.HasChanges)
+        {
+            // A stored session without a cookie object gets the configured one, stored.
+            var saved = await CommitAsync(http, session, edit: null, ifMatch: null);
+            if (saved.Kind != SessionOutcomeKind.Ok) return saved;
+            session = saved.Session!;
+        }
+        else if (_options.Rolling || session.ResignCookie)
+        {
+            ids.Set(http, session.Id, CookieOf(session));
+        }
+        return ifNoneMatch?.Matches(session.Hash) == true ? SessionOutcome.NotModified(session) : SessionOutcome.Ok(session);
     }
 
     /// <summary>
-    /// <c>PUT /api/session</c>: replaces the fields, and stores only a change. Starts from the value this instance
-    /// remembers, if any, so a save is usually one store command. Without a session it creates one, under a new id.
+    /// <c>PUT</c> (replace the fields) and <c>PATCH</c> (merge them) of <c>/api/session</c>: stores only a change, and
+    /// only over the value the edit was applied to. Starts from what this instance remembers, if anything, so a save is
+    /// usually one store command. A <c>PUT</c> without a session creates one under a new id; a <c>PATCH</c> answers 404.
     /// </summary>
-    public async Task<SessionOutcome> SaveAsync(HttpContext http, SessionEdit edit)
+    public async Task<SessionOutcome> SaveAsync(HttpContext http, SessionEdit edit, SessionPrecondition? ifMatch)
     {
-        var session = await LoadAsync(http, recall: true);
-        if (session is null) return await CreateForSaveAsync(http, edit);
+        var session = await LoadAsync(http, recall: true, partial: edit.Kind == SessionEditKind.Replace);
+        if (session is not null && ifMatch is not null && !ifMatch.Matches(session.ExpectedHash) && session.Recalled)
+            session = await LoadAsync(http, recall: false); // the memory may be what is stale, not the client
+        if (session is null) return await WithoutSessionAsync(http, edit, ifMatch);
+        if (ifMatch?.Matches(session.ExpectedHash) == false) return SessionOutcome.PreconditionFailed(session.ExpectedHash);
         Apply(http, session, edit);
-        return await CommitAsync(http, session, edit);
+        return await CommitAsync(http, session, edit, ifMatch);
     }
 
     /// <summary>
     /// <c>POST /api/session/regenerate</c>: the session under a new id (after login, say), holding <paramref name="edit"/>
     /// if given, else a copy of the old data. Unlike koa (bug #110) the new session is always stored, and the old one is
-    /// deleted only after it is; of concurrent regenerates of one session, only the one whose delete removes it wins.
+    /// deleted only after it is, and only if it still holds what was copied; of concurrent regenerates of one session,
+    /// only the one whose delete removes it wins.
     /// </summary>
-    public async Task<SessionOutcome> RegenerateAsync(HttpContext http, SessionEdit? edit)
+    public async Task<SessionOutcome> RegenerateAsync(HttpContext http, SessionEdit? edit, SessionPrecondition? ifMatch)
     {
-        var current = await LoadAsync(http, recall: false);
-        if (current is null) return SessionOutcome.NotFound;
-        var next = await NewAsync(http, (JsonObject)current.Data.DeepClone());
-        if (edit is not null) Apply(http, next, edit);
-        if (!await StoreNewAsync(http, next)) return SessionOutcome.NotStored;
-        if (!await DestroyReplacedAsync(http, current.Id, next))
+        for (var attempt = 1; ; attempt++)
         {
-            // Another request regenerated or removed it first. Its cookies stand: answering with ours would undo them.
+            var current = await LoadAsync(http, recall: false);
+            if (current is null) return ifMatch is null ? SessionOutcome.NotFound : SessionOutcome.PreconditionFailed(null);
+            if (ifMatch?.Matches(current.ExpectedHash) == false) return SessionOutcome.PreconditionFailed(current.ExpectedHash);
+            var next = await NewAsync(http, (JsonObject)current.Data.DeepClone());
+            if (edit is not null) Apply(http, next, edit);
+            if (!await StoreNewAsync(http, next)) return SessionOutcome.NotStored;
+
+            var removal = await DestroyReplacedIfAsync(http, current, next);
+            if (removal == ReplaceOutcome.Done)
+            {
+                ids.Set(http, next.Id, CookieOf(next));
+                return SessionOutcome.Ok(next);
+            }
+            // Not done: the new session goes, and the other request's cookies stand (answering with ours would undo them).
             await TryDestroyAsync(next.Id);
+            if (removal is ReplaceOutcome.Changed changed)
+            {
+                // A save changed it after it was copied: copy it again, so the new session does not lose that save.
+                if (ifMatch is { IsAny: false }) return SessionOutcome.PreconditionFailed(changed.Current.Hash);
+                if (attempt == MaxAttempts) return SessionOutcome.Conflict(ChangingDetail);
+                continue;
+            }
+            // Missing: another request regenerated or removed it first.
             Log.RegenerateLost(logger);
-            return SessionOutcome.Conflict(RegeneratedDetail);
+            return ifMatch is null ? SessionOutcome.Conflict(RegeneratedDetail) : SessionOutcome.PreconditionFailed(null);
         }
-        ids.Set(http, next.Id, CookieOf(next));
-        return SessionOutcome.Ok(next);
     }
 
-    /// <summary><c>DELETE /api/session</c>: one store delete, then the clearing cookies. Needs no read; idempotent.</summary>
-    public async Task<SessionOutcome> RemoveAsync(HttpContext http)
+    /// <summary>
+    /// <c>DELETE /api/session</c>: one store delete, then the clearing cookies. Needs no read; idempotent. With
+    /// <c>If-Match</c>, deletes only the value it names (one atomic command) or answers 412.
+    /// </summary>
+    public async Task<SessionOutcome> RemoveAsync(HttpContext http, SessionPrecondition? ifMatch)
     {
         var id = ids.Get(http).Id;
         // Delete first: a delete that fails must leave the cookies, so the client can retry (and the session is not left alive unnoticed).
-        if (id is not null) await repository.DestroyAsync(id, http.RequestAborted);
+        if (ifMatch is { IsAny: false })
+        {
+            if (id is null) return SessionOutcome.PreconditionFailed(null);
+            SessionOutcome? failed = null;
+            foreach (var hash in ifMatch.Hashes!)
+            {
+                var removal = await repository.DestroyIfAsync(id, hash, http.RequestAborted);
+                if (removal == ReplaceOutcome.Done)
+                {
+                    failed = null;
+                    break;
+                }
+                failed = SessionOutcome.PreconditionFailed((removal as ReplaceOutcome.Changed)?.Current.Hash);
+                if (removal == ReplaceOutcome.Missing) break;
+            }
+            if (failed is not null) return failed;
+        }
+        else if (id is not null)
+        {
+            var existed = await repository.DestroyAsync(id, http.RequestAborted);
+            if (!existed && ifMatch is not null) return SessionOutcome.PreconditionFailed(null);
+        }
+        else if (ifMatch is not null)
+        {
+            return SessionOutcome.PreconditionFailed(null);
+        }
         ids.Reset(http, _defaultCookie);
         return SessionOutcome.Removed;
     }
@@ -116,7 +179,9 @@ internal sealed class SessionLifecycle(
     /// Take the value this instance last read or wrote, when it remembers one, instead of reading: for a request that
     /// is going to save, whose write checks that guess (<see cref="CommitAsync"/>).
     /// </param>
-    private async Task<Session?> LoadAsync(HttpContext http, bool recall)
+    /// <param name="partial">With <paramref name="recall"/>: a session of which only the cookie object is remembered will do (a <c>PUT</c>).</param>
+    /// <param name="refreshTtl">Give the session a fresh TTL in the same command (rolling).</param>
+    private async Task<Session?> LoadAsync(HttpContext http, bool recall, bool partial = false, bool refreshTtl = false)
     {
         var incoming = ids.Get(http);
         if (incoming.Id is null)
@@ -125,13 +190,13 @@ internal sealed class SessionLifecycle(
             return null;
         }
 
-        if (recall && _recallAllowed && repository.Recall(incoming.Id) is { } recalled)
+        if (recall && _recallAllowed && repository.Recall(incoming.Id, partial) is { } recalled)
             return Session.Loaded(incoming.Id, recalled, _options.Cookie, incoming.SignedWithOldKey, recalled: true);
 
         StoredSession? stored;
         try
         {
-            stored = await repository.LoadAsync(incoming.Id, http.RequestAborted);
+            stored = await repository.LoadAsync(incoming.Id, refreshTtl, http.RequestAborted);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
@@ -149,73 +214,83 @@ internal sealed class SessionLifecycle(
     }
 
     /// <summary>
-    /// koa's refreshSession for a stored session: writes it when it changed (or when rolling) and sends the cookie pair.
+    /// koa's refreshSession for a stored session: writes it when it changed, and sends the cookie pair.
     /// </summary>
     /// <remarks>
-    /// Unlike koa, a save is never based on a value other than the one it replaces. The store's write returns what it
-    /// replaced; when that is not what the session was loaded from (a concurrent request, or Koa, wrote in between, or
-    /// the load recalled a stale value), <paramref name="edit"/> is applied again to the value that was replaced and the
-    /// result written over the first attempt. koa's last-writer-wins would keep the first attempt and lose the other
-    /// write. At most <see cref="MaxWrites"/> writes; then 409.
+    /// Unlike koa, a write lands only on the value it was computed from: the store compares the stored text's hash with
+    /// the one the session was loaded with, and writes nothing when they differ, answering with what it holds. The edit is
+    /// then applied again to that value and the write tried again, at most <see cref="MaxAttempts"/> times; with a
+    /// specific <c>If-Match</c> the answer is 412 instead. koa's last-writer-wins would lose the other write.
     /// </remarks>
-    private async Task<SessionOutcome> CommitAsync(HttpContext http, Session session, SessionEdit? edit)
+    private async Task<SessionOutcome> CommitAsync(HttpContext http, Session session, SessionEdit? edit, SessionPrecondition? ifMatch)
     {
-        var refreshTtl = _options.Rolling;
-        var writes = 0;
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
-            if (!refreshTtl && !session.HasChanges)
+            if (!session.HasChanges)
             {
                 if (session.Recalled)
                 {
                     // "Unchanged" compared with a remembered value proves nothing about the store: read, and decide again.
-                    var reloaded = await LoadAsync(http, recall: false);
-                    if (reloaded is null) return edit is null ? SessionOutcome.Conflict(RemovedDetail) : await CreateForSaveAsync(http, edit);
-                    session = reloaded;
-                    if (edit is not null) Apply(http, session, edit);
+                    var reloaded = await ReloadAsync(http, edit, ifMatch);
+                    if (reloaded.Session is null) return reloaded.Outcome!;
+                    session = reloaded.Session;
                     continue;
                 }
-                if (session.ResignCookie || writes > 0) ids.Set(http, session.Id, CookieOf(session));
+                if (session.ResignCookie) ids.Set(http, session.Id, CookieOf(session));
                 return SessionOutcome.Ok(session);
             }
-            if (writes == MaxWrites)
+            if (attempt > MaxAttempts)
             {
-                Log.SaveConflict(logger, writes);
+                Log.SaveConflict(logger, MaxAttempts);
                 return SessionOutcome.Conflict(ChangingDetail);
             }
 
-            writes++;
             var outcome = await ReplaceAsync(http, session);
             if (outcome is null) return SessionOutcome.NotStored;
-            if (outcome == ReplaceOutcome.AsExpected)
+            if (outcome == ReplaceOutcome.Done)
             {
                 session.MarkStored();
                 ids.Set(http, session.Id, CookieOf(session));
                 return SessionOutcome.Ok(session);
             }
-            if (outcome is ReplaceOutcome.ReplacedOther other)
+            if (outcome is ReplaceOutcome.Changed changed)
             {
-                // Another writer got in between: the store holds this attempt, over a value it should have started from.
-                session.MarkStored();
-                session = Session.Rebased(session, other.Replaced, _options.Cookie);
-                refreshTtl = false; // the attempt refreshed it
+                // Another writer got in first, and nothing was written: start again from what it left.
+                if (ifMatch is { IsAny: false }) return SessionOutcome.PreconditionFailed(changed.Current.Hash);
+                session = Session.Loaded(session.Id, changed.Current, _options.Cookie, session.ResignCookie);
+                if (edit is not null) Apply(http, session, edit);
                 Log.SaveRedone(logger);
+                continue;
             }
-            else
-            {
-                // Missing. A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
-                if (!session.Recalled) return SessionOutcome.Conflict(RemovedDetail);
-                var reloaded = await LoadAsync(http, recall: false);
-                if (reloaded is null) return edit is null ? SessionOutcome.Conflict(RemovedDetail) : await CreateForSaveAsync(http, edit);
-                session = reloaded;
-            }
-            if (edit is not null) Apply(http, session, edit);
+            // Missing. A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
+            if (!session.Recalled) return ifMatch is null ? SessionOutcome.Conflict(RemovedDetail) : SessionOutcome.PreconditionFailed(null);
+            var again = await ReloadAsync(http, edit, ifMatch);
+            if (again.Session is null) return again.Outcome!;
+            session = again.Session;
         }
     }
 
-    /// <summary>A save without a usable session: a new one under a new id, stored unless empty (as koa does).</summary>
-    private async Task<SessionOutcome> CreateForSaveAsync(HttpContext http, SessionEdit edit)
+    /// <summary>Reads the session for a save that started from memory, and applies its edit again; or says how the save ends.</summary>
+    private async Task<(Session? Session, SessionOutcome? Outcome)> ReloadAsync(HttpContext http, SessionEdit? edit, SessionPrecondition? ifMatch)
     {
+        var session = await LoadAsync(http, recall: false);
+        if (session is null)
+        {
+            return (null, edit is null ? SessionOutcome.Conflict(RemovedDetail) : await WithoutSessionAsync(http, edit, ifMatch));
+        }
+        if (ifMatch?.Matches(session.ExpectedHash) == false) return (null, SessionOutcome.PreconditionFailed(session.ExpectedHash));
+        if (edit is not null) Apply(http, session, edit);
+        return (session, null);
+    }
+
+    /// <summary>
+    /// A save without a usable session: with <c>If-Match</c> 412, a <c>PATCH</c> 404; a <c>PUT</c> makes a new session
+    /// under a new id, stored unless empty (as koa does).
+    /// </summary>
+    private async Task<SessionOutcome> WithoutSessionAsync(HttpContext http, SessionEdit edit, SessionPrecondition? ifMatch)
+    {
+        if (ifMatch is not null) return SessionOutcome.PreconditionFailed(null);
+        if (edit.Kind == SessionEditKind.Merge) return SessionOutcome.NotFound;
         var session = await NewAsync(http, NewData());
         Apply(http, session, edit);
         if (!_options.AllowEmpty && JsonNode.DeepEquals(session.Data, NewData())) return SessionOutcome.Ok(session);
@@ -224,10 +299,11 @@ internal sealed class SessionLifecycle(
         return SessionOutcome.Created(session);
     }
 
-    /// <summary>Applies a request's edit: its fields replace the session's, and its cookie overrides are checked and applied.</summary>
+    /// <summary>Applies a request's edit: its fields replace or merge into the session's, and its cookie overrides are checked and applied.</summary>
     private void Apply(HttpContext http, Session session, SessionEdit edit)
     {
-        session.ReplaceFields(edit.Fields);
+        if (edit.Kind == SessionEditKind.Merge) session.MergeFields(edit.Fields);
+        else session.ReplaceFields(edit.Fields);
         if (edit.CookieOverrides is not null)
         {
             var secure = RequestSecurity.IsSecure(http.Request, _options.TrustForwardedProto);
@@ -250,7 +326,7 @@ internal sealed class SessionLifecycle(
             bool created;
             try
             {
-                created = await repository.CreateAsync(session.Id, session.ToJson(), CookieOf(session), http.RequestAborted);
+                created = await repository.CreateAsync(session.Id, session.ToStored(), CookieOf(session), http.RequestAborted);
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
@@ -269,13 +345,13 @@ internal sealed class SessionLifecycle(
         }
     }
 
-    /// <summary>Overwrites a stored session; null when the store failed and the error handler chose to go on.</summary>
+    /// <summary>Overwrites a stored session if it still holds what the session expects; null when the store failed and the error handler chose to go on.</summary>
     private async Task<ReplaceOutcome?> ReplaceAsync(HttpContext http, Session session)
     {
         BeforeSave(http, session);
         try
         {
-            return await repository.ReplaceAsync(session.Id, session.ToJson(), CookieOf(session), session.Expected!, http.RequestAborted);
+            return await repository.ReplaceAsync(session.Id, session.ToStored(), CookieOf(session), session.ExpectedHash!, http.RequestAborted);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
@@ -285,15 +361,28 @@ internal sealed class SessionLifecycle(
     }
 
     /// <summary>
-    /// Deletes the session a new one replaces, once the new one is stored. Should the delete fail, the new session is
-    /// taken back out, so the request changes nothing and the client keeps its session.
+    /// Deletes the session a new one replaces (<c>POST</c>), once the new one is stored. Should the delete fail, the new
+    /// session is taken back out, so the request changes nothing and the client keeps its session.
     /// </summary>
-    /// <returns>Whether the replaced session still existed.</returns>
-    private async Task<bool> DestroyReplacedAsync(HttpContext http, string replacedId, Session replacement)
+    private async Task DestroyReplacedAsync(HttpContext http, string replacedId, Session replacement)
     {
         try
         {
-            return await repository.DestroyAsync(replacedId, http.RequestAborted);
+            await repository.DestroyAsync(replacedId, http.RequestAborted);
+        }
+        catch
+        {
+            await TryDestroyAsync(replacement.Id);
+            throw;
+        }
+    }
+
+    /// <summary>As <see cref="DestroyReplacedAsync"/>, but only if the replaced session still holds what was loaded.</summary>
+    private async Task<ReplaceOutcome> DestroyReplacedIfAsync(HttpContext http, Session replaced, Session replacement)
+    {
+        try
+        {
+            return await repository.DestroyIfAsync(replaced.Id, replaced.ExpectedHash!, http.RequestAborted);
         }
         catch
         {

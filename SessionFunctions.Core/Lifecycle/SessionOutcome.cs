@@ -12,6 +12,15 @@ internal enum SessionOutcomeKind
     /// <summary>The session is gone (204).</summary>
     Removed,
 
+    /// <summary>The client's copy is current (<c>If-None-Match</c>): 304, no body.</summary>
+    NotModified,
+
+    /// <summary>
+    /// <c>If-Match</c> named another value, or a session that is gone: nothing changed (412). <see cref="SessionOutcome.CurrentHash"/>
+    /// is the current session's, if there is one.
+    /// </summary>
+    PreconditionFailed,
+
     /// <summary>The request has no session (404).</summary>
     NotFound,
 
@@ -23,7 +32,7 @@ internal enum SessionOutcomeKind
 }
 
 /// <summary>The result of one operation: its kind, the session it ends with, and for a conflict, why.</summary>
-internal sealed record SessionOutcome(SessionOutcomeKind Kind, Session? Session = null, string? Detail = null)
+internal sealed record SessionOutcome(SessionOutcomeKind Kind, Session? Session = null, string? Detail = null, string? CurrentHash = null)
 {
     public static readonly SessionOutcome Removed = new(SessionOutcomeKind.Removed);
     public static readonly SessionOutcome NotFound = new(SessionOutcomeKind.NotFound);
@@ -34,4 +43,8 @@ internal sealed record SessionOutcome(SessionOutcomeKind Kind, Session? Session 
     public static SessionOutcome Ok(Session session) => new(SessionOutcomeKind.Ok, session);
 
     public static SessionOutcome Conflict(string detail) => new(SessionOutcomeKind.Conflict, Detail: detail);
+
+    public static SessionOutcome NotModified(Session session) => new(SessionOutcomeKind.NotModified, session);
+
+    public static SessionOutcome PreconditionFailed(string? currentHash) => new(SessionOutcomeKind.PreconditionFailed, CurrentHash: currentHash);
 }

@@ -1,7 +1,9 @@
 namespace SessionFunctions;
 
 /// <summary>
-/// koa's <c>store</c>: raw JSON strings under full keys (the prefix is already applied), each with a TTL.
+/// koa's <c>store</c>: raw JSON strings under full keys (the prefix is already applied), each with a TTL in whole
+/// seconds. Conditional operations compare the stored text by its <see cref="SessionHash">SHA-1</see>, atomically, so a
+/// save never writes over a value it did not start from and never resurrects a removed session.
 /// An unreachable store throws <see cref="SessionStoreUnavailableException"/>, which the caller retries for up to
 /// <see cref="SessionApiOptions.ReconnectTimeout"/>; a store that answers with an error throws
 /// <see cref="SessionStoreErrorException"/>, which fails the request at once.
@@ -9,6 +11,13 @@ namespace SessionFunctions;
 public interface ISessionStore
 {
     Task<string?> GetAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Reads the value and gives the key a new TTL in one step (Redis <c>GETEX … EX</c>): koa's rolling re-save.</summary>
+    /// <returns>The value; null when the key does not exist (nothing is changed then).</returns>
+    Task<string?> GetAndTouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>Gives an existing key a new TTL (Redis <c>EXPIRE</c>).</summary>
+    Task<bool> TouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes <paramref name="value"/> only if <paramref name="key"/> does not exist, so a new session never overwrites
@@ -18,13 +27,16 @@ public interface ISessionStore
     Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes <paramref name="value"/> only if <paramref name="key"/> exists, so a save never resurrects a removed
-    /// session, and returns the value it replaced, in one atomic step (Redis <c>SET … XX GET</c>).
+    /// Writes <paramref name="value"/> only if <paramref name="key"/> holds the text whose SHA-1 is
+    /// <paramref name="expectedHash"/> (lower-case hex), in one atomic step; otherwise writes nothing and returns the
+    /// current value.
     /// </summary>
-    /// <returns>The replaced value; null when the key did not exist and nothing was written.</returns>
-    Task<string?> ReplaceAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken);
+    Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>Deletes <paramref name="key"/> (Redis <c>DEL</c>).</summary>
     /// <returns>Whether it existed: of two concurrent deletes, exactly one sees true.</returns>
     Task<bool> DestroyAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Deletes <paramref name="key"/> only if it holds the text whose SHA-1 is <paramref name="expectedHash"/>, atomically.</summary>
+    Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken);
 }

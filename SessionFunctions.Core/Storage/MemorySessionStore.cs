@@ -44,13 +44,26 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         }
     }
 
-    public Task<string?> ReplaceAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<string?> GetAndTouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            if (!TryGetLive(key, out var replaced)) return Task.FromResult<string?>(null);
-            _entries[key] = new Entry(value, _time.GetUtcNow() + ttl);
-            return Task.FromResult<string?>(replaced.Value);
+            if (!TryGetLive(key, out var entry)) return Task.FromResult<string?>(null);
+            _entries[key] = entry with { ExpiresAt = _time.GetUtcNow() + ttl };
+            return Task.FromResult<string?>(entry.Value);
+        }
+    }
+
+    public async Task<bool> TouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken) =>
+        await GetAndTouchAsync(key, ttl, cancellationToken) is not null;
+
+    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var check = Compare(key, expectedHash);
+            if (check.Status == SessionStoreWriteStatus.Done) _entries[key] = new Entry(value, _time.GetUtcNow() + ttl);
+            return Task.FromResult(check);
         }
     }
 
@@ -61,6 +74,16 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
             var existed = TryGetLive(key, out _);
             _entries.Remove(key);
             return Task.FromResult(existed);
+        }
+    }
+
+    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var check = Compare(key, expectedHash);
+            if (check.Status == SessionStoreWriteStatus.Done) _entries.Remove(key);
+            return Task.FromResult(check);
         }
     }
 
@@ -78,6 +101,12 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         if (entry.ExpiresAt > _time.GetUtcNow()) return true;
         _entries.Remove(key);
         return false;
+    }
+
+    private SessionStoreWrite Compare(string key, string expectedHash)
+    {
+        if (!TryGetLive(key, out var entry)) return SessionStoreWrite.Missing;
+        return SessionHash.Of(entry.Value) == expectedHash ? SessionStoreWrite.Done : SessionStoreWrite.Changed(entry.Value);
     }
 
     private void Sweep()

@@ -1,45 +1,54 @@
 namespace SessionFunctions;
 
+/// <summary>What this instance remembers of a stored session: enough for a save, or a rolling read, to skip a round trip.</summary>
+/// <param name="Cookie">Its cookie options, which give a rolling read its TTL before the value arrives.</param>
+/// <param name="Hash">The <see cref="SessionHash"/> of the stored text: what a save's compare-and-set expects.</param>
+/// <param name="Json">The stored text, when it is at most <see cref="RecentSessionValues.MaxValueLength"/> characters.</param>
+/// <param name="CookieJson">
+/// For a longer one, its <c>cookie</c> object alone (its first property, at most <see cref="RecentSessionValues.MaxCookieLength"/>
+/// characters): a <c>PUT</c> replaces every other field, so that and the hash are all it needs.
+/// </param>
+internal sealed record RememberedSession(SessionCookie Cookie, string Hash, string? Json, string? CookieJson);
+
 /// <summary>
-/// The stored text this instance last read or wrote for a bounded number of sessions. A save takes it as its guess of
-/// what the store holds, and so skips the read before the write; the store's answer to the write says whether the
-/// guess was right (see <see cref="SessionRepository.ReplaceAsync"/>). It is never served as a session by itself.
+/// What this instance last read or wrote for a bounded number of sessions. A save takes it as its guess of what the
+/// store holds, and so skips the read before the write; the store's compare-and-set says whether the guess was right
+/// (see <see cref="SessionRepository.ReplaceAsync"/>). It is never served as a session by itself.
 /// </summary>
 /// <remarks>
 /// A fixed array of slots; each key may sit in one of two, chosen by its hash, and a newer key takes an older one's
 /// place. So there is no eviction bookkeeping and no lock, two busy sessions that share a slot do not keep evicting each
-/// other, and memory stays below <see cref="SessionApiOptions.RecentSessions"/> × <see cref="MaxValueLength"/> characters.
+/// other, and memory stays below <see cref="SessionApiOptions.RecentSessions"/> × (<see cref="MaxValueLength"/> +
+/// <see cref="MaxCookieLength"/>) characters.
 /// </remarks>
 internal sealed class RecentSessionValues
 {
-    /// <summary>Longer values are not remembered: their saves read first.</summary>
+    /// <summary>Longer values are remembered by their hash and cookie object only.</summary>
     public const int MaxValueLength = 4096;
+
+    /// <summary>A longer cookie object is not remembered: such a session's saves read first.</summary>
+    public const int MaxCookieLength = 1024;
 
     private readonly Entry?[] _slots;
 
     public RecentSessionValues(int capacity) => _slots = new Entry?[Math.Max(0, capacity)];
 
-    /// <summary>The remembered value of <paramref name="key"/>, if any.</summary>
-    public string? Recall(string key)
+    /// <summary>What is remembered of <paramref name="key"/>, if anything.</summary>
+    public RememberedSession? Recall(string key)
     {
         if (_slots.Length == 0) return null;
         var (first, second) = Slots(key);
         return Find(first, key) ?? Find(second, key);
     }
 
-    /// <summary>Remembers <paramref name="value"/> as what the store holds under <paramref name="key"/>.</summary>
-    public void Remember(string key, string value)
+    /// <summary>Remembers <paramref name="session"/> as what the store holds under <paramref name="key"/>.</summary>
+    public void Remember(string key, RememberedSession session)
     {
         if (_slots.Length == 0) return;
-        if (value.Length > MaxValueLength)
-        {
-            Forget(key);
-            return;
-        }
         var (first, second) = Slots(key);
         // Reads remember what is usually already there: leave the slot (and its cache line) alone then.
-        if ((Find(first, key) ?? Find(second, key)) == value) return;
-        var entry = new Entry(key, value);
+        if ((Find(first, key) ?? Find(second, key))?.Hash == session.Hash) return;
+        var entry = new Entry(key, session);
         var inSecond = Volatile.Read(ref _slots[second]) is { } other && other.Key == key;
         if (inSecond || (Volatile.Read(ref _slots[first]) is { } occupant && occupant.Key != key && Volatile.Read(ref _slots[second]) is null))
             Volatile.Write(ref _slots[second], entry);
@@ -55,8 +64,8 @@ internal sealed class RecentSessionValues
         Clear(second, key);
     }
 
-    private string? Find(int slot, string key) =>
-        Volatile.Read(ref _slots[slot]) is { } entry && entry.Key == key ? entry.Value : null;
+    private RememberedSession? Find(int slot, string key) =>
+        Volatile.Read(ref _slots[slot]) is { } entry && entry.Key == key ? entry.Session : null;
 
     private void Clear(int slot, string key)
     {
@@ -71,5 +80,5 @@ internal sealed class RecentSessionValues
         return ((int)(hash % length), (int)(((hash >> 16) | (hash << 16)) % length));
     }
 
-    private sealed record Entry(string Key, string Value);
+    private sealed record Entry(string Key, RememberedSession Session);
 }

@@ -1,23 +1,24 @@
 namespace SessionFunctions;
 
 /// <summary>
-/// What a save found when it wrote (<see cref="SessionRepository.ReplaceAsync"/>): the store answers the write with the
-/// value it replaced, and the repository turns that into one of three cases.
+/// What a conditional write or delete found (<see cref="SessionRepository.ReplaceAsync"/>,
+/// <see cref="SessionRepository.DestroyIfAsync"/>): the store compares the stored text with the one the operation started
+/// from, and does nothing unless they are the same.
 /// </summary>
 internal abstract record ReplaceOutcome
 {
-    /// <summary>The write replaced exactly the value the save started from: done.</summary>
-    public static readonly ReplaceOutcome AsExpected = new Expected();
+    /// <summary>The store held exactly the value the operation started from, and the operation was done.</summary>
+    public static readonly ReplaceOutcome Done = new Succeeded();
 
-    /// <summary>There was no usable session to replace (removed, expired or unreadable); nothing of it is left.</summary>
+    /// <summary>There was no usable session (removed, expired or unreadable); nothing was done.</summary>
     public static readonly ReplaceOutcome Missing = new Gone();
 
     private ReplaceOutcome() { }
 
-    /// <summary>Another writer got in first: the write replaced <paramref name="Replaced"/>, a usable session.</summary>
-    public sealed record ReplacedOther(StoredSession Replaced) : ReplaceOutcome;
+    /// <summary>Another writer got in first: the store holds <paramref name="Current"/>; nothing was done.</summary>
+    public sealed record Changed(StoredSession Current) : ReplaceOutcome;
 
-    private sealed record Expected : ReplaceOutcome;
+    private sealed record Succeeded : ReplaceOutcome;
 
     private sealed record Gone : ReplaceOutcome;
 }

@@ -6,9 +6,10 @@ namespace SessionFunctions;
 
 /// <summary>
 /// The store as the lifecycle sees it, as Spring Session's <c>RedisSessionRepository</c> hides Redis: sessions by id,
-/// parsed and checked for expiry, with their TTL from the <see cref="TtlPolicy"/>. It adds the key prefix, remembers
-/// what this instance last read or wrote (<see cref="RecentSessionValues"/>), turns what a save replaced into a
-/// <see cref="ReplaceOutcome"/>, and waits up to <see cref="SessionApiOptions.ReconnectTimeout"/> for an unavailable store.
+/// parsed, checked for expiry and hashed, with their TTL from the <see cref="TtlPolicy"/>. It adds the key prefix,
+/// remembers what this instance last read or wrote (<see cref="RecentSessionValues"/>), turns what a conditional write
+/// found into a <see cref="ReplaceOutcome"/>, and waits up to <see cref="SessionApiOptions.ReconnectTimeout"/> for an
+/// unavailable store.
 /// </summary>
 internal sealed class SessionRepository(
     ISessionStore store,
@@ -21,78 +22,87 @@ internal sealed class SessionRepository(
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly SessionApiOptions _options = options.Value;
-    private readonly SessionCookieOptions _cookieDefaults = options.Value.Cookie;
+    private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);
     private readonly RecentSessionValues _recent = new(options.Value.RecentSessions);
 
     // When the current outage began (ticks of the clock), or 0: one Warning per outage, not one per retry.
     private long _unavailableSince;
 
     /// <summary>The stored session, or null when it is missing, not a JSON object, or past its <c>cookie.expires</c>.</summary>
-    public async Task<StoredSession?> LoadAsync(string sessionId, CancellationToken cancellationToken)
+    /// <param name="sessionId">The sid.</param>
+    /// <param name="refreshTtl">
+    /// Also give it a fresh TTL, as koa's rolling re-save does, in the same command: the TTL comes from what this instance
+    /// remembers of the session (else the default cookie), and is corrected with a second command only if the session
+    /// turns out to have other cookie options.
+    /// </param>
+    /// <param name="cancellationToken">The request's.</param>
+    public async Task<StoredSession?> LoadAsync(string sessionId, bool refreshTtl, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
-        var json = await WhenAvailable(ct => store.GetAsync(key, ct), cancellationToken);
+        var now = time.GetUtcNow();
+        var guess = refreshTtl ? ttl.For(_recent.Recall(key)?.Cookie ?? _defaultCookie, now) : TimeSpan.Zero;
+        var json = refreshTtl
+            ? await WhenAvailable(ct => store.GetAndTouchAsync(key, guess, ct), cancellationToken)
+            : await WhenAvailable(ct => store.GetAsync(key, ct), cancellationToken);
         var stored = json is null ? null : Read(json);
-        // Only a usable session is worth remembering: a save would start from it.
-        if (stored is null) _recent.Forget(key);
-        else _recent.Remember(key, stored.Json);
         Log.SessionLoaded(logger, stored is not null);
+        if (stored is null)
+        {
+            _recent.Forget(key);
+            return null;
+        }
+        var cookie = Remember(key, stored);
+        if (refreshTtl && ttl.For(cookie, now) is var actual && (actual - guess).Duration() > TimeSpan.FromSeconds(1))
+            await WhenAvailable(ct => store.TouchAsync(key, actual, ct), cancellationToken);
         return stored;
     }
 
     /// <summary>
     /// The session as this instance last read or wrote it, without asking the store; null when it remembers none.
-    /// Only a guess: a save based on it learns from <see cref="ReplaceAsync"/> whether it was right.
+    /// Only a guess: a save based on it learns from the store's compare-and-set whether it was right.
     /// </summary>
-    public StoredSession? Recall(string sessionId)
+    /// <param name="sessionId">The sid.</param>
+    /// <param name="partial">Accept a session of which only the <c>cookie</c> object is remembered (<see cref="StoredSession.IsPartial"/>).</param>
+    public StoredSession? Recall(string sessionId, bool partial)
     {
-        var stored = _recent.Recall(StoreKey(sessionId)) is { } json ? Read(json) : null;
+        var remembered = _recent.Recall(StoreKey(sessionId));
+        var stored = remembered switch
+        {
+            { Json: { } json } => Read(json),
+            { CookieJson: { } cookie } when partial && SessionJson.ParseObject(cookie) is { } parsed =>
+                new StoredSession(new JsonObject { [SessionCookie.PropertyName] = parsed }, null, remembered.Hash),
+            _ => null,
+        };
         Log.SessionRecalled(logger, stored is not null);
         return stored;
     }
 
     /// <summary>Stores a new session, unless its id is taken.</summary>
     /// <returns>Whether it was stored.</returns>
-    public async Task<bool> CreateAsync(string sessionId, string json, SessionCookie cookie, CancellationToken cancellationToken)
+    public async Task<bool> CreateAsync(string sessionId, StoredSession value, SessionCookie cookie, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var created = await WhenAvailable(ct => store.CreateAsync(key, json, lifetime, ct), cancellationToken);
-        if (created) _recent.Remember(key, json);
+        var created = await WhenAvailable(ct => store.CreateAsync(key, value.Json!, lifetime, ct), cancellationToken);
+        if (created) Remember(key, value, cookie);
         Log.SessionStored(logger, "create", created);
         return created;
     }
 
-    /// <summary>Overwrites a stored session, if it still exists, and says what the write replaced.</summary>
+    /// <summary>Overwrites a stored session, only if it still holds the text whose hash is <paramref name="expectedHash"/>.</summary>
     /// <param name="sessionId">The sid.</param>
-    /// <param name="json">The session's new text.</param>
+    /// <param name="value">The session's new value.</param>
     /// <param name="cookie">Its cookie options, which give the TTL.</param>
-    /// <param name="expected">The text the save started from: what it believes the store holds.</param>
+    /// <param name="expectedHash">The hash of the text the save started from.</param>
     /// <param name="cancellationToken">The request's.</param>
-    public async Task<ReplaceOutcome> ReplaceAsync(string sessionId, string json, SessionCookie cookie, string expected, CancellationToken cancellationToken)
+    public async Task<ReplaceOutcome> ReplaceAsync(string sessionId, StoredSession value, SessionCookie cookie, string expectedHash, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var replaced = await WhenAvailable(ct => store.ReplaceAsync(key, json, lifetime, ct), cancellationToken);
-        Log.SessionStored(logger, "replace", replaced is not null);
-        if (replaced is null)
-        {
-            _recent.Forget(key);
-            return ReplaceOutcome.Missing;
-        }
-        if (replaced == expected)
-        {
-            _recent.Remember(key, json);
-            return ReplaceOutcome.AsExpected;
-        }
-        if (Read(replaced) is not { } other)
-        {
-            // The write landed on a session a load would not have found (expired or unreadable): take it back out.
-            await DestroyAsync(sessionId, cancellationToken);
-            return ReplaceOutcome.Missing;
-        }
-        _recent.Remember(key, json);
-        return new ReplaceOutcome.ReplacedOther(other);
+        var write = await WhenAvailable(ct => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct), cancellationToken);
+        Log.SessionStored(logger, "replace", write.Status == SessionStoreWriteStatus.Done);
+        if (write.Status == SessionStoreWriteStatus.Done) Remember(key, value, cookie);
+        return Outcome(key, write);
     }
 
     /// <summary>Deletes a session.</summary>
@@ -104,7 +114,46 @@ internal sealed class SessionRepository(
         return WhenAvailable(ct => store.DestroyAsync(key, ct), cancellationToken);
     }
 
+    /// <summary>Deletes a session, only if it still holds the text whose hash is <paramref name="expectedHash"/>.</summary>
+    public async Task<ReplaceOutcome> DestroyIfAsync(string sessionId, string expectedHash, CancellationToken cancellationToken)
+    {
+        var key = StoreKey(sessionId);
+        var write = await WhenAvailable(ct => store.DestroyIfAsync(key, expectedHash, ct), cancellationToken);
+        if (write.Status == SessionStoreWriteStatus.Done) _recent.Forget(key);
+        return Outcome(key, write);
+    }
+
     public string StoreKey(string sessionId) => _options.Prefix + sessionId;
+
+    private ReplaceOutcome Outcome(string key, SessionStoreWrite write)
+    {
+        if (write.Status == SessionStoreWriteStatus.Done) return ReplaceOutcome.Done;
+        // What the store holds now is what the next attempt starts from.
+        if (write.Current is { } json && Read(json) is { } current)
+        {
+            Remember(key, current);
+            return new ReplaceOutcome.Changed(current);
+        }
+        // Missing, or a value a load would not have found (expired or unreadable).
+        _recent.Forget(key);
+        return ReplaceOutcome.Missing;
+    }
+
+    private SessionCookie Remember(string key, StoredSession stored, SessionCookie? cookie = null)
+    {
+        var cookieObject = stored.Data[SessionCookie.PropertyName] as JsonObject;
+        cookie ??= SessionCookie.Read(cookieObject, _options.Cookie);
+        if (stored.Json is not { } json) return cookie;
+        string? cookieJson = null;
+        if (json.Length > RecentSessionValues.MaxValueLength && cookieObject is not null && stored.Data.First().Key == SessionCookie.PropertyName)
+        {
+            // A PUT of a large session then needs no read: it keeps the cookie object first and replaces the rest.
+            cookieJson = SessionJson.Serialize(cookieObject);
+            if (cookieJson.Length > RecentSessionValues.MaxCookieLength) cookieJson = null;
+        }
+        _recent.Remember(key, new RememberedSession(cookie, stored.Hash, json.Length <= RecentSessionValues.MaxValueLength ? json : null, cookieJson));
+        return cookie;
+    }
 
     /// <summary>A usable session from stored text; null when it is not a JSON object or is past its <c>cookie.expires</c>.</summary>
     private StoredSession? Read(string json)
@@ -117,9 +166,9 @@ internal sealed class SessionRepository(
         }
         // The key's TTL normally ends a session first; this also ends one whose expires was set later than its last save.
         var expires = session[SessionCookie.PropertyName] is JsonObject cookie && cookie.ContainsKey("expires")
-            ? SessionCookie.Read(cookie, _cookieDefaults).Expires
+            ? SessionCookie.Read(cookie, _options.Cookie).Expires
             : null;
-        return expires is { } at && at <= time.GetUtcNow() ? null : new StoredSession(session, json);
+        return expires is { } at && at <= time.GetUtcNow() ? null : StoredSession.Of(session, json);
     }
 
     private async Task<T> WhenAvailable<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)

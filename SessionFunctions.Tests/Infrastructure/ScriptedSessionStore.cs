@@ -47,11 +47,30 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
         return FailCreate is { } error ? Task.FromException<bool>(error) : _inner.CreateAsync(key, value, ttl, cancellationToken);
     }
 
-    public Task<string?> ReplaceAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<string?> GetAndTouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        Calls.Add("get-touch");
+        return _inner.GetAndTouchAsync(key, ttl, cancellationToken);
+    }
+
+    public Task<bool> TouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        Calls.Add("touch");
+        return _inner.TouchAsync(key, ttl, cancellationToken);
+    }
+
+    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, CancellationToken cancellationToken)
     {
         Calls.Add("replace");
         if (BeforeReplace.TryDequeue(out var before)) before(this, key);
-        return _inner.ReplaceAsync(key, value, ttl, cancellationToken);
+        return _inner.ReplaceIfAsync(key, expectedHash, value, ttl, cancellationToken);
+    }
+
+    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken)
+    {
+        Calls.Add("destroy-if");
+        if (BeforeDestroy.TryDequeue(out var before)) before(this, key);
+        return FailDestroy is { } error ? Task.FromException<SessionStoreWrite>(error) : _inner.DestroyIfAsync(key, expectedHash, cancellationToken);
     }
 
     public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken)
