@@ -22,13 +22,6 @@ public sealed class ConditionalRequestTests(RedisServer redis)
 
     private static Action<HttpRequestMessage> IfMatch(string etag) => request => request.Headers.TryAddWithoutValidation("If-Match", etag);
 
-    private static Task<SessionResponse> PatchAsync(SessionClient client, string json, Action<HttpRequestMessage>? configure = null, string mediaType = "application/merge-patch+json") =>
-        client.SendAsync(HttpMethod.Patch, "/api/session", null, request =>
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, mediaType);
-            configure?.Invoke(request);
-        });
-
     private static string? ETag(SessionResponse response) => response.Headers.ETag?.ToString();
 
     [Fact]
@@ -46,7 +39,7 @@ public sealed class ConditionalRequestTests(RedisServer redis)
         Assert.Equal(ETagOf(await StoredAsync(client)), ETag(saved));
         Assert.NotEqual(ETag(created), ETag(saved));
 
-        var patched = await PatchAsync(client, """{"more":true}""");
+        var patched = await client.PatchAsync("""{"more":true}""");
         Assert.Equal(ETagOf(await StoredAsync(client)), ETag(patched));
 
         var regenerated = await client.RegenerateAsync();
@@ -81,7 +74,7 @@ public sealed class ConditionalRequestTests(RedisServer redis)
         foreach (var attempt in new[]
         {
             client.PutAsync("""{"count":3}""", configure: IfMatch(first)),
-            PatchAsync(client, """{"count":3}""", IfMatch(first)),
+            client.PatchAsync("""{"count":3}""", IfMatch(first)),
             client.SendAsync(HttpMethod.Post, "/api/session/regenerate", null, IfMatch(first)),
             client.SendAsync(HttpMethod.Delete, "/api/session", null, IfMatch(first)),
         })
@@ -121,7 +114,7 @@ public sealed class ConditionalRequestTests(RedisServer redis)
         var client = api.CreateSessionClient();
         await client.PostAsync(json: """{"user":{"name":"ada","roles":["a"],"tmp":1},"keep":true,"drop":1}""");
 
-        var patched = await PatchAsync(client, """{"user":{"name":"grace","tmp":null,"new":{"x":1}},"drop":null,"cookie":{"maxAge":3600000}}""");
+        var patched = await client.PatchAsync("""{"user":{"name":"grace","tmp":null,"new":{"x":1}},"drop":null,"cookie":{"maxAge":3600000}}""");
 
         Assert.Equal(200, patched.Status);
         var fields = (JsonObject)patched.Json.DeepClone();
@@ -136,14 +129,14 @@ public sealed class ConditionalRequestTests(RedisServer redis)
     {
         using var api = SessionApiFactory.WithRedis(redis);
         var client = api.CreateSessionClient();
-        Assert.Equal(404, (await PatchAsync(client, """{"a":1}""")).Status);
+        Assert.Equal(404, (await client.PatchAsync("""{"a":1}""")).Status);
         await client.PostAsync(json: """{"a":1}""");
 
-        var json = await PatchAsync(client, """{"a":2}""", mediaType: "application/json");
+        var json = await client.PatchAsync("""{"a":2}""", mediaType: "application/json");
         Assert.Equal(415, json.Status);
         Assert.Equal("application/merge-patch+json", json.Headers.GetValues("Accept-Patch").Single());
-        Assert.Equal(400, (await PatchAsync(client, """{"cookie":null}""")).Status);
-        Assert.Equal(400, (await PatchAsync(client, "[1]")).Status);
+        Assert.Equal(400, (await client.PatchAsync("""{"cookie":null}""")).Status);
+        Assert.Equal(400, (await client.PatchAsync("[1]")).Status);
     }
 
     [Fact]
@@ -154,7 +147,7 @@ public sealed class ConditionalRequestTests(RedisServer redis)
         var etag = ETag(await client.PostAsync(json: """{"count":1}"""))!;
 
         var (put, putCommands) = await redis.WithCommandCountsAsync(() => client.PutAsync("""{"count":2}""", configure: IfMatch(etag)));
-        var (patch, patchCommands) = await redis.WithCommandCountsAsync(() => PatchAsync(client, """{"count":3}"""));
+        var (patch, patchCommands) = await redis.WithCommandCountsAsync(() => client.PatchAsync("""{"count":3}"""));
 
         // One EVALSHA each; Redis also counts the GET and SET the script runs inside.
         Assert.Equal(200, put.Status);
@@ -203,7 +196,7 @@ public sealed class ConditionalRequestTests(RedisServer redis)
             using var client = api.CreateSessionClient(jar: new Dictionary<string, string>(jar.Jar));
             for (var n = 1; DateTime.UtcNow < deadline; n++)
             {
-                var write = await PatchAsync(client, $$"""{"c{{i}}":{{n}}}""");
+                var write = await client.PatchAsync($$"""{"c{{i}}":{{n}}}""");
                 if (write.Status == 200) acknowledged[i] = n;
                 else Assert.Equal(409, write.Status); // only after repeated conflicts, and then nothing was written
             }

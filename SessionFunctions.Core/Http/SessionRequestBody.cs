@@ -33,7 +33,16 @@ internal static class SessionRequestBody
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
                 }
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted);
+                int read;
+                try
+                {
+                    read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted);
+                }
+                catch (IOException error) when (error is not BadHttpRequestException && !request.HttpContext.RequestAborted.IsCancellationRequested)
+                {
+                    // Kestrel reports some malformed framing (a chunk size beyond 32 bits) as an I/O error, not a bad request.
+                    throw new SessionProblemException(SessionProblem.BadRequest, "The request body's framing is malformed: " + error.Message);
+                }
                 if (read == 0) break;
                 length += read;
                 if (length > maxBytes) throw TooLarge(maxBytes);

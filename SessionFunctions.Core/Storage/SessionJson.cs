@@ -33,21 +33,30 @@ internal static class SessionJson
     {
         // System.Text.Json would read invalid bytes as U+FFFD and store text the client never sent.
         if (!Utf8.IsValid(utf8)) throw new JsonException("The body is not valid UTF-8.");
-        var json = JsonNode.Parse(utf8, documentOptions: ReadOptions);
-        if (json is not null && HasLoneSurrogate(json))
+        try
+        {
+            var json = JsonNode.Parse(utf8, documentOptions: ReadOptions);
+            // Reads every string now; System.Text.Json refuses a lone surrogate escape when a string (or, checking for
+            // repeats, a property name) is read.
+            if (json is not null && HasLoneSurrogate(json)) throw new InvalidOperationException();
+            return json;
+        }
+        catch (InvalidOperationException)
+        {
             throw new JsonException("The body holds a lone UTF-16 surrogate escape (e.g. \"\\ud800\"), which is not text.");
-        return json;
+        }
     }
 
     /// <summary>Parses stored text as a JSON object; null for anything else, including invalid JSON.</summary>
     /// <remarks>Lone surrogates are accepted here: Koa can store them, and they are written back as Koa writes them.</remarks>
     public static JsonObject? ParseObject(string json)
     {
+        if (LoneSurrogateJson.MayContain(json)) return LoneSurrogateJson.Parse(json, MaxDepth) as JsonObject;
         try
         {
             return JsonNode.Parse(json, documentOptions: ReadOptions) as JsonObject;
         }
-        catch (JsonException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
             return null;
         }

@@ -6,13 +6,26 @@ using StackExchange.Redis;
 namespace SessionFunctions.Tests.Infrastructure;
 
 /// <summary>
-/// A real redis-server on a free loopback port, with persistence off, for one test collection. It fails loudly when
-/// redis-server is missing: the README's test command installs it.
+/// A real redis-server on a free loopback port, with persistence off unless <see cref="Arguments"/> turn it on, for one
+/// test collection or one fault test. It fails loudly when redis-server is missing: the README's test command installs
+/// it. Fault tests start their own instance and kill (<see cref="KillAsync"/>), pause (<see cref="PauseAsync"/>) or
+/// fill it; <see cref="StartAsync"/> restarts it on the same port and data directory, so an append-only file is
+/// loaded again.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime
+public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
 {
+    private const int OutputLines = 40;
+
+    private readonly Queue<string> _output = new();
     private Process? _process;
     private ConnectionMultiplexer? _admin;
+    private string? _dataDirectory;
+
+    /// <summary>
+    /// Extra redis-server arguments, after the defaults (later ones win), e.g.
+    /// <c>["--appendonly", "yes", "--appendfsync", "always"]</c> or <c>["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"]</c>.
+    /// </summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
 
     public int Port { get; private set; }
 
@@ -20,31 +33,60 @@ public sealed class RedisServer : IAsyncLifetime
 
     public IDatabase Database => _admin!.GetDatabase();
 
+    /// <summary>The server's working directory (<c>--dir</c>): its append-only file, if any, lives here until disposal.</summary>
+    public string DataDirectory => _dataDirectory ?? throw new InvalidOperationException("The server has not been initialized.");
+
+    /// <summary>A started server with extra <paramref name="arguments"/>, for a test that kills, pauses or fills it (<c>await using</c>).</summary>
+    public static async Task<RedisServer> StartNewAsync(params string[] arguments)
+    {
+        var server = new RedisServer { Arguments = arguments };
+        try
+        {
+            await server.InitializeAsync();
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
     public async Task InitializeAsync()
     {
         Port = FreePort();
+        _dataDirectory = Directory.CreateTempSubdirectory("redis-test-").FullName;
         await StartAsync();
     }
 
+    /// <summary>Starts the server (again, after a kill or stop) on the same port and data directory, and waits until it answers PING.</summary>
     public async Task StartAsync()
     {
+        if (_process is { HasExited: false }) throw new InvalidOperationException($"redis-server is already running on port {Port}.");
+        _process?.Dispose();
         var executable = Environment.GetEnvironmentVariable("REDIS_SERVER") ?? "redis-server";
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in (string[])
+                 ["--port", $"{Port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", DataDirectory, .. Arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
         try
         {
-            _process = Process.Start(new ProcessStartInfo(executable,
-                $"--port {Port} --bind 127.0.0.1 --save \"\" --appendonly no --protected-mode yes")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            })!;
+            _process = Process.Start(start)!;
         }
         catch (System.ComponentModel.Win32Exception error)
         {
             throw new InvalidOperationException(
                 "redis-server was not found on PATH. Install it (apt-get install redis-server) or run the README's test command, which does.", error);
         }
-        _process.OutputDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => Remember(e.Data);
+        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
@@ -56,24 +98,67 @@ public sealed class RedisServer : IAsyncLifetime
                 _admin ??= await ConnectionMultiplexer.ConnectAsync($"{ConnectionString},allowAdmin=true,abortConnect=false");
                 if (_admin.IsConnected && (string?)await _admin.GetDatabase().ExecuteAsync("PING") == "PONG") return;
             }
-            catch (RedisException) when (DateTime.UtcNow < deadline)
+            catch (Exception error) when (error is RedisException or TimeoutException && DateTime.UtcNow < deadline)
             {
+                // Still starting, loading its append-only file, or the admin connection is still reconnecting.
             }
-            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode} on port {Port}.");
-            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"redis-server did not answer on port {Port} within 10 s.");
+            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with code {_process.ExitCode} on port {Port}:\n{Output()}");
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException($"redis-server did not answer on port {Port} within 10 s:\n{Output()}");
             await Task.Delay(50);
         }
     }
 
-    /// <summary>Stops the server (as an outage would), keeping the port for <see cref="StartAsync"/>.</summary>
-    public async Task StopAsync()
+    /// <summary>Stops the server (as an outage would), keeping the port for <see cref="StartAsync"/>. The same as <see cref="KillAsync"/>.</summary>
+    public Task StopAsync() => KillAsync();
+
+    /// <summary>SIGKILL, as a crash or an OOM kill: no shutdown save, no goodbye to clients. <see cref="StartAsync"/> restarts it.</summary>
+    public async Task KillAsync()
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill();
+            _process.Kill(); // SIGKILL on Unix; it also ends a paused (SIGSTOP) server
             await _process.WaitForExitAsync();
         }
     }
+
+    /// <summary>SIGSTOP: the server keeps its sockets open and answers nothing, as a hung host or a long GC pause would.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    /// <summary>SIGCONT: a paused server carries on with whatever arrived meanwhile.</summary>
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    /// <summary>All keys with their values (the type name for a non-string) and PTTL, in one Lua round trip.</summary>
+    public async Task<RedisSnapshot> SnapshotAsync()
+    {
+        var result = (RedisResult[])(await Database.ScriptEvaluateAsync(SnapshotScript))!;
+        var keys = new Dictionary<string, RedisSnapshot.Entry>(StringComparer.Ordinal);
+        for (var i = 0; i + 2 < result.Length; i += 3)
+        {
+            var ttl = (long)result[i + 2];
+            if (ttl == -2) continue; // expired between SCAN and PTTL
+            keys[(string)result[i]!] = new RedisSnapshot.Entry((byte[])result[i + 1]!, ttl);
+        }
+        return new RedisSnapshot(keys, Stopwatch.GetTimestamp());
+    }
+
+    // SCAN inside the script: one atomic view, however many keys there are.
+    private const string SnapshotScript = """
+        local out = {}
+        local cursor = "0"
+        repeat
+          local page = redis.call("SCAN", cursor, "COUNT", 1000)
+          cursor = page[1]
+          for _, key in ipairs(page[2]) do
+            local kind = redis.call("TYPE", key)["ok"]
+            local value = kind
+            if kind == "string" then value = redis.call("GET", key) end
+            out[#out + 1] = key
+            out[#out + 1] = value
+            out[#out + 1] = redis.call("PTTL", key)
+          end
+        until cursor == "0"
+        return out
+        """;
 
     /// <summary>The number of calls of each data command so far, from <c>INFO commandstats</c>.</summary>
     public async Task<Dictionary<string, long>> CommandCountsAsync()
@@ -104,11 +189,18 @@ public sealed class RedisServer : IAsyncLifetime
             .ToDictionary(p => p.Key, p => p.Delta);
     }
 
+    /// <summary>Kills the server and removes its data directory; safe to call twice.</summary>
     public async Task DisposeAsync()
     {
         _admin?.Dispose();
-        await StopAsync();
+        _admin = null;
+        await KillAsync();
+        _process?.Dispose();
+        _process = null;
+        if (_dataDirectory is not null && Directory.Exists(_dataDirectory)) Directory.Delete(_dataDirectory, recursive: true);
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     private static readonly HashSet<string> AdminCommands =
         ["info", "ping", "echo", "client", "cluster", "config", "subscribe", "unsubscribe", "select", "hello", "auth", "command", "script"];
@@ -118,6 +210,29 @@ public sealed class RedisServer : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process is not { HasExited: false }) throw new InvalidOperationException($"redis-server is not running on port {Port}.");
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, $"{_process.Id}"]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -{signal} {_process.Id} failed with exit code {kill.ExitCode}.");
+    }
+
+    private void Remember(string? line)
+    {
+        if (line is null) return;
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > OutputLines) _output.Dequeue();
+        }
+    }
+
+    private string Output()
+    {
+        lock (_output) return string.Join('\n', _output);
     }
 }
 

@@ -1,0 +1,446 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using SessionFunctions.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace SessionFunctions.Tests;
+
+/// <summary>
+/// Faults an operator meets, against a real redis-server each test owns: killed (SIGKILL) and restarted under load,
+/// paused (SIGSTOP) past the command timeout, killed with <c>appendfsync always</c>, filled to <c>maxmemory</c>, and
+/// 200 stalled client connections. The app is never restarted. No answer may be a 500; an outage is 503 with
+/// Retry-After; a failed operation keeps the session and the client's cookie; the figures go to the test output.
+/// </summary>
+public sealed class FaultTests(ITestOutputHelper output)
+{
+    private const string Problem = "urn:sessionfunctions:problem:";
+    private const int ReconnectTimeoutMs = 1000;
+
+    private sealed record Outcome(string Request, int Status, string? ProblemType, string? RetryAfter, bool SetsCookie, TimeSpan Started, TimeSpan Took)
+    {
+        public TimeSpan Ended => Started + Took;
+
+        public override string ToString() =>
+            $"{Request} -> {Status} {ProblemType} (retry-after {RetryAfter ?? "none"}) at {Started.TotalMilliseconds:F0} ms, took {Took.TotalMilliseconds:F0} ms";
+    }
+
+    /// <summary>Sends one request and times it.</summary>
+    private static async Task<Outcome> TimeAsync(Stopwatch clock, string name, Func<Task<SessionResponse>> send)
+    {
+        var started = clock.Elapsed;
+        var response = await send();
+        return new Outcome(name, response.Status, response.ProblemType, response.Headers.RetryAfter?.ToString(), response.SetCookies.Count > 0, started, clock.Elapsed - started);
+    }
+
+    /// <summary>
+    /// A bounded load: <paramref name="workers"/> clients, each with its own cookie jar, create a session and then read
+    /// and save it in turn (creating another whenever theirs is gone), until <paramref name="stop"/> is cancelled or
+    /// each has sent <paramref name="maxPerWorker"/> requests.
+    /// </summary>
+    private static async Task<List<Outcome>> LoadAsync(SessionApiFactory api, int workers, Stopwatch clock, CancellationToken stop, int maxPerWorker = 20_000)
+    {
+        var outcomes = new ConcurrentBag<Outcome>();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => Task.Run(async () =>
+        {
+            using var client = api.CreateSessionClient();
+            for (var i = 0; i < maxPerWorker && !stop.IsCancellationRequested; i++)
+            {
+                var outcome = !client.Jar.ContainsKey("koa.sid")
+                    ? await TimeAsync(clock, "POST", () => client.PostAsync(json: $$"""{"w":{{w}},"i":{{i}}}"""))
+                    : i % 2 == 0
+                        ? await TimeAsync(clock, "GET", () => client.GetAsync())
+                        : await TimeAsync(clock, "PUT", () => client.PutAsync($$"""{"w":{{w}},"i":{{i}}}"""));
+                outcomes.Add(outcome);
+                // A 503 keeps the cookie; a 404 after the restart (no persistence) means the session is gone.
+                if (outcome.Status == 404) client.Jar.Clear();
+                await Task.Delay(1, CancellationToken.None); // a steady load, not a CPU hog on a 2-core runner
+            }
+        })));
+        return [.. outcomes.OrderBy(o => o.Started)];
+    }
+
+    /// <summary>Starts the in-process app and its Redis connection before any timing starts.</summary>
+    private static async Task WarmUpAsync(SessionApiFactory api)
+    {
+        using var client = api.CreateSessionClient();
+        Assert.Equal(201, (await client.PostAsync(json: """{"warm":true}""")).Status);
+    }
+
+    private static void AssertOutageAnswers(IEnumerable<Outcome> outcomes, int reconnectTimeoutMs, int maxWaitMs)
+    {
+        foreach (var outcome in outcomes)
+        {
+            Assert.True(outcome.Status is 200 or 201 or 404 or 503, $"Unexpected answer during the outage: {outcome}");
+            if (outcome.Status != 503) continue;
+            Assert.True(outcome.ProblemType == Problem + "store-unavailable" && outcome.RetryAfter is { Length: > 0 }, $"A 503 without its problem type or Retry-After: {outcome}");
+            // An outage is waited out for ReconnectTimeout first, never longer than it plus scheduling slack.
+            Assert.True(outcome.Took.TotalMilliseconds >= reconnectTimeoutMs - 50, $"A 503 before the ReconnectTimeout of {reconnectTimeoutMs} ms: {outcome}");
+            Assert.True(outcome.Took.TotalMilliseconds <= maxWaitMs, $"A request hung past {maxWaitMs} ms: {outcome}");
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_redis_gives_503_with_retry_after_after_the_reconnect_timeout_and_the_same_app_recovers()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", $"{ReconnectTimeoutMs}"));
+        await WarmUpAsync(api);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var clock = Stopwatch.StartNew();
+        var load = LoadAsync(api, workers: 4, clock, stop.Token);
+
+        await Task.Delay(500);
+        var killedAt = clock.Elapsed;
+        await redis.KillAsync();
+        await Task.Delay(2500);
+        var restartedAt = clock.Elapsed;
+        await redis.StartAsync(); // same port, empty (no persistence); the app is not restarted
+        var answeringAt = clock.Elapsed;
+
+        // A new visitor retries until served, while the load goes on.
+        using var probe = api.CreateSessionClient();
+        var attempts = new List<Outcome>();
+        do attempts.Add(await TimeAsync(clock, "POST", () => probe.PostAsync(json: """{"probe":true}""")));
+        while (attempts[^1].Status != 201 && clock.Elapsed - restartedAt < TimeSpan.FromSeconds(15));
+        await Task.Delay(500); // the load runs on a little after the recovery
+        await stop.CancelAsync();
+        var outcomes = await load;
+
+        // Recovery: from starting redis-server again to the first request the app completes with a 2xx.
+        var served = outcomes.Concat(attempts).Where(o => o.Status is 200 or 201 && o.Ended >= restartedAt).ToList();
+        Assert.True(served.Count > 0, "The app did not recover within 15 s of the restart:\n" + string.Join("\n", attempts.TakeLast(5)));
+        var recovery = served.Min(o => o.Ended) - restartedAt;
+        output.WriteLine($"kill under load: {outcomes.Count + attempts.Count} requests, {outcomes.Concat(attempts).Count(o => o.Status == 503)} × 503, " +
+                         $"{outcomes.Concat(attempts).Count(o => o.Status >= 500 && o.Status != 503)} other 5xx; killed at {killedAt.TotalSeconds:F2} s, " +
+                         $"restarted at {restartedAt.TotalSeconds:F2} s (answering PING {(answeringAt - restartedAt).TotalMilliseconds:F0} ms later); " +
+                         $"the app served again {recovery.TotalMilliseconds:F0} ms after the restart");
+
+        Assert.Contains(outcomes, o => o.Status == 503 && o.Started >= killedAt);
+        AssertOutageAnswers([.. outcomes, .. attempts], ReconnectTimeoutMs, ReconnectTimeoutMs + 2000);
+        Assert.Equal(201, attempts[^1].Status);
+        Assert.InRange(recovery, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.Contains(outcomes, o => o.Started >= restartedAt + recovery && o.Status is 200 or 201);
+        Assert.Equal(200, (await probe.GetAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_redis_paused_past_the_command_timeout_gives_no_500_and_the_app_recovers_when_it_resumes()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", $"{ReconnectTimeoutMs}"));
+        using var owner = api.CreateSessionClient();
+        Assert.Equal(201, (await owner.PostAsync(json: """{"user":"ada"}""")).Status);
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var clock = Stopwatch.StartNew();
+        var outcomes = new ConcurrentBag<Outcome>();
+        // Readers of the one session, and visitors creating new ones, all through the pause.
+        var load = Task.WhenAll(Enumerable.Range(0, 3).Select(w => Task.Run(async () =>
+        {
+            using var reader = api.CreateSessionClient(jar: new Dictionary<string, string>(owner.Jar));
+            using var visitor = api.CreateSessionClient();
+            for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            {
+                outcomes.Add(w == 0 && i % 2 == 1
+                    ? await TimeAsync(clock, "POST", () => { visitor.Jar.Clear(); return visitor.PostAsync(json: """{"visitor":true}"""); })
+                    : await TimeAsync(clock, "GET", () => reader.GetAsync()));
+                await Task.Delay(1, CancellationToken.None);
+            }
+        })));
+
+        await Task.Delay(300);
+        var pausedAt = clock.Elapsed;
+        await redis.PauseAsync();
+        // Longer than StackExchange.Redis 1.x's 1 s command timeout, and than the ReconnectTimeout.
+        await Task.Delay(3000);
+        await redis.ResumeAsync();
+        var resumedAt = clock.Elapsed;
+        while (!stop.IsCancellationRequested && !outcomes.Any(o => o.Request == "GET" && o.Status == 200 && o.Started >= resumedAt)) await Task.Delay(50);
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await load;
+
+        var all = outcomes.OrderBy(o => o.Started).ToList();
+        var served = all.Where(o => o.Request == "GET" && o.Status == 200 && o.Started >= resumedAt).ToList();
+        Assert.True(served.Count > 0, "The session was not served again after the resume:\n" + string.Join("\n", all.TakeLast(12)));
+        var recovery = served.Min(o => o.Ended) - resumedAt;
+        output.WriteLine($"pause: {all.Count} requests, {all.Count(o => o.Status == 503)} × 503 during the {(resumedAt - pausedAt).TotalSeconds:F1} s pause; " +
+                         $"the session read again {recovery.TotalMilliseconds:F0} ms after SIGCONT");
+
+        Assert.Contains(all, o => o.Status == 503 && o.Started >= pausedAt && o.Started < resumedAt);
+        AssertOutageAnswers(all, ReconnectTimeoutMs, ReconnectTimeoutMs + 2500);
+        Assert.InRange(recovery, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        var read = await owner.GetAsync();
+        Assert.Equal(200, read.Status);
+        Assert.Equal("ada", read.Json["user"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Every_write_acknowledged_before_a_kill_reads_back_after_a_restart_with_appendfsync_always()
+    {
+        await using var redis = await RedisServer.StartNewAsync("--appendonly", "yes", "--appendfsync", "always");
+        using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", "500"));
+        await WarmUpAsync(api);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // What each acknowledged write promised: sid -> (worker, iteration, saved).
+        var acknowledged = new ConcurrentDictionary<string, (int W, int I, bool Saved)>();
+        var statuses = new ConcurrentBag<int>();
+        int inFlightAtKill;
+        var inFlight = 0;
+
+        var load = Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            using var client = api.CreateSessionClient();
+            for (var i = 0; i < 3000 && !stop.IsCancellationRequested; i++)
+            {
+                // A new visitor each time: a POST carrying a session would delete it first.
+                client.Jar.Clear();
+                Interlocked.Increment(ref inFlight);
+                var created = await client.PostAsync(json: $$"""{"w":{{w}},"i":{{i}}}""");
+                Interlocked.Decrement(ref inFlight);
+                statuses.Add(created.Status);
+                if (created.Status != 201) continue;
+                var sid = client.Jar["koa.sid"];
+                acknowledged[sid] = (w, i, false);
+                Interlocked.Increment(ref inFlight);
+                var saved = await client.PutAsync($$"""{"w":{{w}},"i":{{i}},"saved":true}""");
+                Interlocked.Decrement(ref inFlight);
+                statuses.Add(saved.Status);
+                if (saved.Status == 200) acknowledged[sid] = (w, i, true);
+                await Task.Delay(1, CancellationToken.None);
+            }
+        })));
+
+        // Kill once a good number of writes are acknowledged (bounded), with writes in flight.
+        var deadline = Stopwatch.StartNew();
+        while (acknowledged.Count < 300 && deadline.Elapsed < TimeSpan.FromSeconds(8)) await Task.Delay(20);
+        inFlightAtKill = Volatile.Read(ref inFlight);
+        await redis.KillAsync();
+        await Task.Delay(1000);
+        await stop.CancelAsync();
+        await load;
+        await redis.StartAsync(); // loads the append-only file
+
+        var lost = new List<string>();
+        foreach (var (sid, promised) in acknowledged)
+        {
+            var stored = await redis.Database.StringGetAsync(FuzzServer.StoreKey(sid));
+            var value = stored.IsNull ? null : JsonNode.Parse((string)stored!);
+            var matches = value is not null && value["w"]?.GetValue<int>() == promised.W && value["i"]?.GetValue<int>() == promised.I
+                          && (!promised.Saved || value["saved"]?.GetValue<bool>() == true);
+            if (!matches) lost.Add($"{sid}: promised {promised}, stored {(stored.IsNull ? "nothing" : (string)stored!)}");
+        }
+        var writes = acknowledged.Values.Sum(a => a.Saved ? 2 : 1);
+        output.WriteLine($"appendfsync always + SIGKILL: {statuses.Count} writes sent, {writes} acknowledged (in {acknowledged.Count} sessions), {lost.Count} sessions lost an acknowledged write; " +
+                         $"{inFlightAtKill} in flight at the kill, {statuses.Count(s => s == 503)} × 503 after it");
+
+        Assert.DoesNotContain(statuses, s => s >= 500 && s != 503);
+        Assert.Contains(503, statuses);
+        Assert.True(acknowledged.Count >= 20, $"Only {acknowledged.Count} sessions were acknowledged before the kill.");
+        Assert.True(lost.Count == 0, "Acknowledged writes lost:\n" + string.Join("\n", lost.Take(20)));
+    }
+
+    [Fact]
+    public async Task A_full_redis_fails_create_save_and_regenerate_fast_with_store_error_and_loses_no_session()
+    {
+        await using var redis = await RedisServer.StartNewAsync("--maxmemory", "4mb", "--maxmemory-policy", "noeviction");
+        // A long ReconnectTimeout: an error reply must not be waited out like an outage.
+        using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", "5000"));
+        using var ada = api.CreateSessionClient();
+        using var bob = api.CreateSessionClient();
+        using var carol = api.CreateSessionClient();
+        Assert.Equal(201, (await ada.PostAsync(json: """{"user":"ada"}""")).Status);
+        Assert.Equal(201, (await bob.PostAsync(json: """{"user":"bob"}""")).Status);
+        Assert.Equal(201, (await carol.PostAsync(json: """{"user":"carol"}""")).Status);
+        var jars = new[] { ada, bob, carol }.Select(c => new Dictionary<string, string>(c.Jar)).ToList();
+
+        // Big values first, then small ones: a refused big SET only shows its own argument did not fit, so fill
+        // until even small writes are refused several times in a row.
+        var fillers = 0;
+        foreach (var size in (int[])[32 * 1024, 1024, 64])
+        {
+            var refusals = 0;
+            while (refusals < 3 && fillers < 20_000)
+            {
+                try
+                {
+                    await redis.Database.StringSetAsync($"filler:{fillers++}", new string('x', size));
+                    refusals = 0;
+                }
+                catch (RedisServerException error) when (error.Message.StartsWith("OOM", StringComparison.Ordinal))
+                {
+                    refusals++;
+                }
+            }
+            Assert.True(refusals == 3, $"Redis never refused a {size}-byte write.");
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var visitor = api.CreateSessionClient();
+        var attempts = new[]
+        {
+            await TimeAsync(clock, "create", () => visitor.PostAsync(json: """{"user":"dave"}""")),
+            await TimeAsync(clock, "save", () => ada.PutAsync("""{"user":"ada","visits":2}""")),
+            await TimeAsync(clock, "regenerate", () => bob.RegenerateAsync("""{"user":"bob","role":"admin"}""")),
+            await TimeAsync(clock, "regenerate copying", () => bob.RegenerateAsync()),
+            await TimeAsync(clock, "create replacing", () => carol.PostAsync(json: """{"user":"carol2"}""")),
+        };
+        output.WriteLine("maxmemory noeviction: " + string.Join("; ", attempts.Select(a => $"{a.Request} {a.Status} {a.ProblemType} in {a.Took.TotalMilliseconds:F0} ms")));
+        foreach (var attempt in attempts)
+        {
+            Assert.True(attempt.Status == 503 && attempt.ProblemType == Problem + "store-error" && attempt.RetryAfter is { Length: > 0 },
+                $"Expected a 503 store-error with Retry-After: {attempt}");
+            Assert.True(attempt.Took < TimeSpan.FromMilliseconds(2000), $"An error reply was waited out like an outage: {attempt}");
+            // The client keeps its cookie: a failed operation must not log anyone out.
+            if (attempt.Request != "create") Assert.False(attempt.SetsCookie, $"A failed operation changed the client's cookies: {attempt}");
+        }
+
+        // Every session is still there and still works with the cookie the client had.
+        foreach (var (jar, user) in jars.Zip(["ada", "bob", "carol"]))
+        {
+            using var client = api.CreateSessionClient(jar: new Dictionary<string, string>(jar));
+            var read = await client.GetAsync();
+            Assert.True(read.Status == 200, $"{user}'s session was lost: {read.Status} {read.Body}");
+            Assert.Equal(user, read.Json["user"]!.GetValue<string>());
+            Assert.Null(read.Json["visits"]);
+        }
+
+        // Memory freed: the same app serves writes again at once.
+        await redis.Database.KeyDeleteAsync(Enumerable.Range(0, fillers).Select(i => (RedisKey)$"filler:{i}").ToArray());
+        Assert.Equal(201, (await visitor.PostAsync(json: """{"user":"dave"}""")).Status);
+        Assert.Equal(200, (await bob.RegenerateAsync()).Status);
+    }
+
+    /// <summary>Redis with an append-only file, so that a session survives the kill.</summary>
+    private static Task<RedisServer> PersistentRedisAsync() => RedisServer.StartNewAsync("--appendonly", "yes", "--appendfsync", "always");
+
+    /// <summary>A session for <paramref name="client"/>, then Redis killed under it.</summary>
+    private static async Task CreateThenKillAsync(RedisServer redis, SessionClient client)
+    {
+        Assert.Equal(201, (await client.PostAsync(json: """{"user":"ada"}""")).Status);
+        await redis.KillAsync();
+    }
+
+    /// <summary>Restarts Redis and waits (bounded) until the app reads through again.</summary>
+    private static async Task<SessionResponse> RestartAndReadAsync(RedisServer redis, SessionClient client)
+    {
+        await redis.StartAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        SessionResponse read;
+        do read = await client.GetAsync();
+        while (read.Status == 503 && DateTime.UtcNow < deadline);
+        return read;
+    }
+
+    [Fact]
+    public async Task A_logout_during_an_outage_is_503_without_clearing_cookies_and_can_be_retried_after_recovery()
+    {
+        await using var redis = await PersistentRedisAsync();
+        using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", $"{ReconnectTimeoutMs}"));
+        using var client = api.CreateSessionClient();
+        await CreateThenKillAsync(redis, client);
+        var cookies = new Dictionary<string, string>(client.Jar);
+
+        var delete = await client.DeleteAsync();
+        Assert.Equal(503, delete.Status);
+        Assert.Equal(Problem + "store-unavailable", delete.ProblemType);
+        Assert.NotNull(delete.Headers.RetryAfter);
+        // Clearing the cookies (or the site's, with Clear-Site-Data) would leave a live session the user cannot end.
+        Assert.Empty(delete.SetCookies);
+        Assert.False(delete.Headers.Contains("Clear-Site-Data"), "A failed logout sent Clear-Site-Data.");
+        Assert.Equal(cookies, client.Jar);
+
+        var read = await RestartAndReadAsync(redis, client);
+        Assert.True(read.Status == 200, $"The session did not survive: {read.Status} {read.Body}");
+        Assert.Equal("ada", read.Json["user"]!.GetValue<string>());
+        var retry = await client.DeleteAsync();
+        Assert.Equal(204, retry.Status);
+        Assert.Contains(retry.SetCookies, h => h.StartsWith("koa.sid=;", StringComparison.Ordinal));
+        Assert.Equal(404, (await client.GetAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_regenerate_during_an_outage_is_503_and_the_old_session_still_works_with_the_old_cookie()
+    {
+        await using var redis = await PersistentRedisAsync();
+        using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", $"{ReconnectTimeoutMs}"));
+        using var client = api.CreateSessionClient();
+        await CreateThenKillAsync(redis, client);
+        var cookies = new Dictionary<string, string>(client.Jar);
+
+        var regenerate = await client.RegenerateAsync("""{"user":"ada","role":"admin"}""");
+        Assert.Equal(503, regenerate.Status);
+        Assert.StartsWith(Problem, regenerate.ProblemType);
+        Assert.NotNull(regenerate.Headers.RetryAfter);
+        Assert.Empty(regenerate.SetCookies);
+        Assert.Equal(cookies, client.Jar);
+
+        var read = await RestartAndReadAsync(redis, client);
+        Assert.True(read.Status == 200, $"The old session did not survive: {read.Status} {read.Body}");
+        Assert.Equal("ada", read.Json["user"]!.GetValue<string>());
+        Assert.Null(read.Json["role"]);
+        Assert.True(await redis.Database.KeyExistsAsync(FuzzServer.StoreKey(cookies["koa.sid"])));
+        // The retry succeeds, with a new id.
+        var retry = await client.RegenerateAsync("""{"user":"ada","role":"admin"}""");
+        Assert.Equal(200, retry.Status);
+        Assert.NotEqual(cookies["koa.sid"], client.Jar["koa.sid"]);
+    }
+
+    [Fact]
+    public async Task Two_hundred_stalled_connections_do_not_keep_other_clients_waiting()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["Redis__ConnectionString"] = redis.ConnectionString,
+            ["Session__Keys__0"] = "stall-key",
+        });
+
+        // Stalled three ways: inside the request line, inside the headers, and inside a body.
+        string[] partials =
+        [
+            "POST /api/sess",
+            "GET /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: koa.sid=abc",
+            "PUT /api/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"a\":",
+        ];
+        var stalled = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                var tcp = new TcpClient();
+                stalled.Add(tcp);
+                await tcp.ConnectAsync("127.0.0.1", server.Port);
+                await tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(partials[i % partials.Length]));
+            }
+
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Port}"), Timeout = TimeSpan.FromSeconds(10) };
+            using var client = new SessionClient(http);
+            var clock = Stopwatch.StartNew();
+            var outcomes = new List<Outcome>();
+            for (var i = 0; i < 20; i++)
+            {
+                client.Jar.Clear();
+                outcomes.Add(await TimeAsync(clock, "POST", () => client.PostAsync(json: $$"""{"i":{{i}}}""")));
+                outcomes.Add(await TimeAsync(clock, "GET", () => client.GetAsync()));
+                outcomes.Add(await TimeAsync(clock, "PUT", () => client.PutAsync($$"""{"i":{{i}},"saved":true}""")));
+            }
+            output.WriteLine($"200 stalled connections: {outcomes.Count} requests served in {clock.Elapsed.TotalMilliseconds:F0} ms, slowest {outcomes.Max(o => o.Took).TotalMilliseconds:F0} ms");
+
+            Assert.All(outcomes, o => Assert.True(o.Status is 200 or 201, o.ToString()));
+            Assert.All(outcomes, o => Assert.True(o.Took < TimeSpan.FromSeconds(2), $"Served slowly: {o}"));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"60 requests took {clock.Elapsed}.");
+        }
+        finally
+        {
+            foreach (var tcp in stalled) tcp.Dispose();
+        }
+        // Once they are gone, the server is still there and serving.
+        using var after = new SessionClient(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.Port}") });
+        Assert.Equal(201, (await after.PostAsync(json: "{}")).Status);
+    }
+}
