@@ -22,39 +22,44 @@ public sealed class BadInputTests : IDisposable
     {
         Assert.Equal(status, response.Status);
         Assert.Equal("application/problem+json", response.ContentType?.MediaType);
-        Assert.Equal("urn:sessionfunctions:problem:" + type, response.ProblemType);
+        Assert.Equal(type, response.ProblemType);
         Assert.Equal(status, response.Json["status"]!.GetValue<int>());
         Assert.False(string.IsNullOrEmpty(response.Json["title"]!.GetValue<string>()));
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         await Task.CompletedTask;
     }
 
+    public static TheoryData<string, string> BadBodies { get; } = new()
+    {
+        { "{\"count\":", SessionProblem.InvalidJson.Type },
+        { "{'count':1}", SessionProblem.InvalidJson.Type },
+        { "{\"a\":1,\"a\":2}", SessionProblem.InvalidJson.Type },
+        { "{\"count\":1} trailing", SessionProblem.InvalidJson.Type },
+        { "[1,2]", SessionProblem.BodyNotObject.Type },
+        { "\"text\"", SessionProblem.BodyNotObject.Type },
+        { "null", SessionProblem.BodyNotObject.Type },
+        { "{\"cookie\":5}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":null}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"maxAge\":\"1000\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"maxAge\":1.5}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"maxAge\":-1}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"maxAge\":99999999999999}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"maxAge\":1e400}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"sameSite\":\"sometimes\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"sameSite\":\"none\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"secure\":\"yes\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"secure\":true}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"expires\":\"tomorrow\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"expires\":\"2001-01-01T00:00:00.000Z\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"httpOnly\":false}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"domain\":\"evil.example\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"path\":\"/other\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"priority\":\"urgent\"}}", SessionProblem.InvalidCookie.Type },
+        { "{\"cookie\":{\"colour\":\"blue\"}}", SessionProblem.InvalidCookie.Type },
+    };
+
     [Theory]
-    [InlineData("{\"count\":", "invalid-json")]
-    [InlineData("{'count':1}", "invalid-json")]
-    [InlineData("{\"a\":1,\"a\":2}", "invalid-json")]
-    [InlineData("{\"count\":1} trailing", "invalid-json")]
-    [InlineData("[1,2]", "body-not-object")]
-    [InlineData("\"text\"", "body-not-object")]
-    [InlineData("null", "body-not-object")]
-    [InlineData("{\"cookie\":5}", "invalid-cookie")]
-    [InlineData("{\"cookie\":null}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"maxAge\":\"1000\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"maxAge\":1.5}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"maxAge\":-1}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"maxAge\":99999999999999}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"maxAge\":1e400}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"sameSite\":\"sometimes\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"sameSite\":\"none\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"secure\":\"yes\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"secure\":true}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"expires\":\"tomorrow\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"expires\":\"2001-01-01T00:00:00.000Z\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"httpOnly\":false}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"domain\":\"evil.example\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"path\":\"/other\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"priority\":\"urgent\"}}", "invalid-cookie")]
-    [InlineData("{\"cookie\":{\"colour\":\"blue\"}}", "invalid-cookie")]
+    [MemberData(nameof(BadBodies))]
     public async Task Bad_bodies_are_400_and_change_nothing(string body, string type)
     {
         var client = await WithSessionAsync();
@@ -74,7 +79,7 @@ public sealed class BadInputTests : IDisposable
 
     [Fact]
     public async Task A_body_too_deep_is_400() =>
-        await AssertProblem(await _api.CreateSessionClient().PutAsync(new string('[', 70) + new string(']', 70)), 400, "invalid-json");
+        await AssertProblem(await _api.CreateSessionClient().PutAsync(new string('[', 70) + new string(']', 70)), 400, SessionProblem.InvalidJson.Type);
 
     [Fact]
     public async Task Echoing_the_cookie_read_from_get_is_accepted()
@@ -93,13 +98,13 @@ public sealed class BadInputTests : IDisposable
     {
         var client = await WithSessionAsync();
         var big = "{\"x\":\"" + new string('a', 2000) + "\"}";
-        await AssertProblem(await client.PutAsync(big), 413, "body-too-large");
+        await AssertProblem(await client.PutAsync(big), 413, SessionProblem.BodyTooLarge.Type);
         var chunked = await client.SendAsync(HttpMethod.Put, "/api/session", null, r =>
         {
             r.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
             r.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         });
-        await AssertProblem(chunked, 413, "body-too-large");
+        await AssertProblem(chunked, 413, SessionProblem.BodyTooLarge.Type);
         Assert.Equal(1, (await client.GetAsync()).Json["count"]!.GetValue<int>());
     }
 
@@ -116,21 +121,21 @@ public sealed class BadInputTests : IDisposable
             r.Content = new ByteArrayContent("{\"count\":2}"u8.ToArray());
             if (contentType.Length > 0) r.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         });
-        await AssertProblem(response, 415, "unsupported-media-type");
+        await AssertProblem(response, 415, SessionProblem.UnsupportedMediaType.Type);
     }
 
     [Fact]
     public async Task Put_needs_a_body()
     {
         var client = await WithSessionAsync();
-        await AssertProblem(await client.SendAsync(HttpMethod.Put, "/api/session", null, null), 400, "body-required");
+        await AssertProblem(await client.SendAsync(HttpMethod.Put, "/api/session", null, null), 400, SessionProblem.BodyRequired.Type);
     }
 
     [Fact]
     public async Task Regenerate_without_a_session_is_404()
     {
         var response = await _api.CreateSessionClient().RegenerateAsync("""{"user":"ada"}""");
-        await AssertProblem(response, 404, "session-not-found");
+        await AssertProblem(response, 404, SessionProblem.NotFound.Type);
     }
 
     [Theory]
@@ -144,7 +149,7 @@ public sealed class BadInputTests : IDisposable
     {
         var client = _api.CreateSessionClient();
         var response = await client.SendAsync(HttpMethod.Get, "/api/session", null, r => r.Headers.TryAddWithoutValidation("Cookie", cookie));
-        await AssertProblem(response, 404, "session-not-found");
+        await AssertProblem(response, 404, SessionProblem.NotFound.Type);
         Assert.Equal(204, (await client.SendAsync(HttpMethod.Delete, "/api/session", null, r => r.Headers.TryAddWithoutValidation("Cookie", cookie))).Status);
         var put = await client.SendAsync(HttpMethod.Put, "/api/session", """{"a":1}""", r => r.Headers.TryAddWithoutValidation("Cookie", cookie));
         Assert.Equal(201, put.Status);
@@ -154,9 +159,9 @@ public sealed class BadInputTests : IDisposable
     public async Task Unknown_methods_and_routes_get_problem_responses()
     {
         var client = _api.CreateSessionClient();
-        var patch = await client.SendAsync(HttpMethod.Patch, "/api/session", "{}", null);
-        Assert.Equal(405, patch.Status);
-        Assert.Equal("application/problem+json", patch.ContentType?.MediaType);
+        var trace = await client.SendAsync(HttpMethod.Trace, "/api/session", null, null);
+        Assert.Equal(405, trace.Status);
+        Assert.Equal("application/problem+json", trace.ContentType?.MediaType);
         var missing = await client.GetAsync("/api/nothing");
         Assert.Equal(404, missing.Status);
         Assert.Equal("application/problem+json", missing.ContentType?.MediaType);

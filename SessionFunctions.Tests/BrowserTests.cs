@@ -1,7 +1,7 @@
 using System.Net;
-using Cookie = Microsoft.Playwright.BrowserContextCookiesResult;
 using Microsoft.Playwright;
 using SessionFunctions.Tests.Infrastructure;
+using Cookie = Microsoft.Playwright.BrowserContextCookiesResult;
 
 namespace SessionFunctions.Tests;
 
@@ -195,15 +195,15 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         var sid = (await SessionCookieAsync(context))!.Value;
 
         // A page on another site: a plain form POST, which CORS does not stop, aimed at replacing the victim's session.
-        const string attacker = "http://127.0.0.1:9/forge.html";
-        await page.RouteAsync(attacker, route => route.FulfillAsync(new RouteFulfillOptions
+        const string Attacker = "http://127.0.0.1:9/forge.html";
+        await page.RouteAsync(Attacker, route => route.FulfillAsync(new RouteFulfillOptions
         {
             ContentType = "text/html",
             Body = $"<form id=f method=post action=\"{Api}/api/session\"></form><script>document.getElementById('f').submit()</script>",
         }));
-        var forged = await page.RunAndWaitForResponseAsync(() => page.GotoAsync(attacker), r => r.Url == $"{Api}/api/session");
+        var forged = await page.RunAndWaitForResponseAsync(() => page.GotoAsync(Attacker), r => r.Url == $"{Api}/api/session");
         Assert.Equal(403, forged.Status);
-        Assert.Contains("urn:sessionfunctions:problem:cross-site-request", await forged.TextAsync());
+        Assert.Contains(SessionProblem.CrossSiteRequest.Type, await forged.TextAsync());
 
         Assert.Equal(sid, (await SessionCookieAsync(context))!.Value);
         await page.GotoAsync(Api + "/");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SessionFunctions.Tests.Infrastructure;
 
@@ -46,15 +47,12 @@ public sealed class ConfigurationTests
         Assert.Contains(named + ":", validation.Message);
     }
 
-    [Fact]
-    public void Missing_keys_stop_the_app_outside_development()
-    {
-        var error = StartupError(("Session:Keys:0", null));
-        Assert.Contains("Session:Keys:", error.Message);
-    }
-
-    [Fact]
-    public async Task The_server_process_exits_with_the_setting_named_on_stderr()
+    /// <summary>
+    /// Runs the built server as a deployment does, until it exits; its exit code and all it wrote. A host that fails to
+    /// start under WebApplicationFactory may surface as an ObjectDisposedException instead of its own error, so a
+    /// refused start is checked on a real process.
+    /// </summary>
+    private static async Task<(int ExitCode, string Output)> RunServerAsync(string environment, params (string Name, string Value)[] variables)
     {
         var server = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [server, "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}"])
@@ -63,16 +61,59 @@ public sealed class ConfigurationTests
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(server),
         };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Session__Keys__0"] = "k";
-        start.Environment["Session__Cookie__SameSite"] = "sideways";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        foreach (var (name, value) in variables) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.NotEqual(0, process.ExitCode);
-        Assert.Contains("Session:Cookie:SameSite: must be lax, strict or none", await output + await error);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // It started after all: it must not outlive the test.
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await output + await error);
+    }
+
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public async Task Missing_keys_stop_the_app_outside_development(string environment)
+    {
+        var (exitCode, output) = await RunServerAsync(environment);
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Session:Keys: at least one signing key is required", output);
+    }
+
+    [Fact]
+    public async Task In_development_missing_keys_get_a_generated_key_and_a_warning()
+    {
+        var logs = new CollectingLoggerProvider();
+        using var api = new SessionApiFactory(
+            SessionApiFactory.Settings([("Session:Keys:0", null), ("Session:Keys:1", null)]),
+            services => services.AddSingleton<ILoggerProvider>(logs),
+            "Development");
+        var client = api.CreateSessionClient();
+
+        Assert.Equal(201, (await client.PostAsync(json: """{"count":1}""")).Status);
+        Assert.Equal(1, (await client.GetAsync()).Json["count"]!.GetValue<int>());
+        // Signed, but with a key of its own: no configured key, and none another process could know.
+        var sid = client.Jar["koa.sid"];
+        Assert.All(SessionApiFactory.TestKeys, key => Assert.NotEqual(new Keygrip([key]).Sign("koa.sid=" + sid), client.Jar["koa.sid.sig"]));
+        Assert.Single(logs.Entries, e => e.Event.Name == "DevelopmentKeyGenerated" && e.Level == LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task The_server_process_exits_with_the_setting_named_on_stderr()
+    {
+        var (exitCode, output) = await RunServerAsync("Production", ("Session__Keys__0", "k"), ("Session__Cookie__SameSite", "sideways"));
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Session:Cookie:SameSite: must be lax, strict or none", output);
     }
 
     [Theory]

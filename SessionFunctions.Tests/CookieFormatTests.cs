@@ -3,7 +3,12 @@ using Microsoft.AspNetCore.Http;
 
 namespace SessionFunctions.Tests;
 
-/// <summary>pillarjs/cookies' header format and parsing rules (reference §5.2, §5.3).</summary>
+/// <summary>
+/// The Set-Cookie format and Cookie parsing of pillarjs/cookies 0.9 (index.js: Cookies.prototype.get and set, as koa
+/// uses them), which koajs/generic-session's tests see through the headers: "should GET /session/httponly ok" (httponly
+/// and expires=) and "should set expires= when destroying a session on all session cookies". InteropTests compares the
+/// whole headers with the real Koa app's.
+/// </summary>
 public sealed class CookieFormatTests
 {
     private static readonly DateTimeOffset Noon = new(2026, 11, 21, 16, 23, 11, 581, TimeSpan.Zero);

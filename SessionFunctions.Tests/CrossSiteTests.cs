@@ -42,7 +42,7 @@ public sealed class CrossSiteTests : IDisposable
                  })
         {
             Assert.Equal(403, response.Status);
-            Assert.Equal("urn:sessionfunctions:problem:cross-site-request", response.ProblemType);
+            Assert.Equal(SessionProblem.CrossSiteRequest.Type, response.ProblemType);
             Assert.Empty(response.SetCookies);
         }
         Assert.Equal(1, (await client.GetAsync()).Json["count"]!.GetValue<int>());

@@ -52,20 +52,18 @@ public sealed partial class InteropTests(RedisServer redis)
         await using var pair = await StartAsync();
         var created = await pair.Ours.PostAsync(json: """{"count":1,"user":"ada"}""");
         var sid = pair.Jar["koa.sid"];
-        SessionResponse? koaRead = null;
-        var commands = await redis.CountCommandsAsync(async () => koaRead = await pair.Koa.GetAsync("/session"));
+        var (koaRead, commands) = await redis.WithCommandCountsAsync(() => pair.Koa.GetAsync("/session"));
         Assert.Equal(new Dictionary<string, long> { ["get"] = 1 }, commands);
-        Assert.Empty(koaRead!.SetCookies);
+        Assert.Empty(koaRead.SetCookies);
         Assert.Equal(sid, koaRead.Json["sessionId"]!.GetValue<string>());
         Assert.True(JsonNode.DeepEquals(created.Json, koaRead.Json["session"]));
 
         pair.Jar.Clear();
         var koaCreated = await pair.Koa.PostAsync("/session/merge", """{"count":7}""");
         Assert.Equal(2, koaCreated.SetCookies.Count);
-        SessionResponse? ourRead = null;
-        commands = await redis.CountCommandsAsync(async () => ourRead = await pair.Ours.GetAsync());
+        (var ourRead, commands) = await redis.WithCommandCountsAsync(() => pair.Ours.GetAsync());
         Assert.Equal(new Dictionary<string, long> { ["get"] = 1 }, commands);
-        Assert.Equal(200, ourRead!.Status);
+        Assert.Equal(200, ourRead.Status);
         Assert.Empty(ourRead.SetCookies);
         Assert.True(JsonNode.DeepEquals(koaCreated.Json["session"], ourRead.Json));
     }
@@ -75,7 +73,7 @@ public sealed partial class InteropTests(RedisServer redis)
     {
         await using var pair = await StartAsync();
         await pair.Ours.PostAsync(json: """{"count":0}""");
-        var key = "koa:sess:" + pair.Jar["koa.sid"];
+        var key = SessionKeys.Of(pair.Jar["koa.sid"]);
         for (var round = 1; round <= 3; round++)
         {
             var koa = await pair.Koa.PostAsync("/session/increment");
@@ -146,7 +144,7 @@ public sealed partial class InteropTests(RedisServer redis)
         Assert.Equal(pair.Jar["koa.sid"], koaNew.Json["sessionId"]!.GetValue<string>());
         stale = pair.KoaApp.CreateClient(new Dictionary<string, string>(before));
         Assert.Null((await stale.GetAsync("/session")).Json["session"]!["user"]);
-        Assert.False(await redis.Database.KeyExistsAsync("koa:sess:" + before["koa.sid"]));
+        Assert.False(await redis.Database.KeyExistsAsync(SessionKeys.Of(before["koa.sid"])));
     }
 
     [Fact]
@@ -177,7 +175,7 @@ public sealed partial class InteropTests(RedisServer redis)
     {
         await using var pair = await StartAsync(new { cookie = new { maxAge = (int?)null } }, ourSettings: [("Session:Cookie:MaxAge", "")]);
         await pair.Koa.PostAsync("/session/merge", """{"a":1}""");
-        var key = "koa:sess:" + pair.Jar["koa.sid"];
+        var key = SessionKeys.Of(pair.Jar["koa.sid"]);
         Assert.Equal(-1, await TtlAsync(key)); // koa-redis: SET without expiry
         var ours = await pair.Ours.PutAsync("""{"a":2}""");
         Assert.Null(ours.Json["cookie"]!["maxAge"]);
@@ -252,8 +250,8 @@ public sealed partial class InteropTests(RedisServer redis)
     public async Task S7_unusual_json_written_by_koa_survives_a_read_modify_write_here_and_the_reverse()
     {
         await using var pair = await StartAsync();
-        const string unusual = """{"name":"Zoë 😀 <b>&'\"\\","nested":{"list":[1,{"deep":null},"x"],"big":1e21,"tenth":0.1,"small":1e-7,"nul":null},"empty":{},"arr":[]}""";
-        var koaCreated = await pair.Koa.PostAsync("/session/merge", unusual);
+        const string Unusual = """{"name":"Zoë 😀 <b>&'\"\\","nested":{"list":[1,{"deep":null},"x"],"big":1e21,"tenth":0.1,"small":1e-7,"nul":null},"empty":{},"arr":[]}""";
+        var koaCreated = await pair.Koa.PostAsync("/session/merge", Unusual);
         var koaFields = Fields(koaCreated.Json["session"]!.AsObject());
 
         var read = await pair.Ours.GetAsync();
@@ -268,12 +266,12 @@ public sealed partial class InteropTests(RedisServer redis)
 
         // The reverse: written here, modified by Koa, read here.
         pair.Jar.Clear();
-        await pair.Ours.PostAsync(json: unusual);
+        await pair.Ours.PostAsync(json: Unusual);
         await pair.Koa.PostAsync("/session/increment");
         var ours = Fields((await pair.Ours.GetAsync()).Json);
         Assert.Equal(1, ours["count"]!.GetValue<int>());
         ours.Remove("count");
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(unusual), ours), ours.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Unusual), ours), ours.ToJsonString());
     }
 
     [GeneratedRegex(@"expires=[^;]+")]

@@ -1,6 +1,12 @@
 namespace SessionFunctions.Tests;
 
-/// <summary>The reference file's §5.4 vectors, byte for byte.</summary>
+/// <summary>
+/// Signatures byte for byte as keygrip 1.1.0 (koa's cookie signer: HMAC-SHA1, base64url) makes them. The SEKRIT
+/// vectors are crypto-utils/keygrip's own tests (test/keygrip.js "should sign a string" and "should sign with first
+/// secret"); the koss:test_sid pair is the signed cookie of koajs/generic-session's test/store.test.js;
+/// the koa.sid pairs are what a Koa app with app.keys ['keys','keykeys'] sends, which InteropTests compares with the
+/// real app; the ключ vector is Node's createHmac over UTF-8 key and data.
+/// </summary>
 public sealed class KeygripTests
 {
     [Theory]
@@ -20,12 +26,12 @@ public sealed class KeygripTests
     public void Index_finds_the_key_that_signed_and_rejects_others()
     {
         var keygrip = new Keygrip(["keys", "keykeys"]);
-        const string data = "koa.sid=FKG1fC5BtzDTgio4feYgPEoBb6QMQKZn";
-        Assert.Equal(0, keygrip.Index(data, "JNCYgVMDdfX6JzXqYq_m54hTjTE"));
-        Assert.Equal(1, keygrip.Index(data, "CeRjwK9krePgHFho2T3gmgS1l2I"));
-        Assert.Equal(-1, keygrip.Index(data, "JNCYgVMDdfX6JzXqYq_m54hTjTF"));
-        Assert.Equal(-1, keygrip.Index(data, ""));
-        Assert.Equal(-1, new Keygrip(["other"]).Index(data, "JNCYgVMDdfX6JzXqYq_m54hTjTE"));
+        const string Data = "koa.sid=FKG1fC5BtzDTgio4feYgPEoBb6QMQKZn";
+        Assert.Equal(0, keygrip.Index(Data, "JNCYgVMDdfX6JzXqYq_m54hTjTE"));
+        Assert.Equal(1, keygrip.Index(Data, "CeRjwK9krePgHFho2T3gmgS1l2I"));
+        Assert.Equal(-1, keygrip.Index(Data, "JNCYgVMDdfX6JzXqYq_m54hTjTF"));
+        Assert.Equal(-1, keygrip.Index(Data, ""));
+        Assert.Equal(-1, new Keygrip(["other"]).Index(Data, "JNCYgVMDdfX6JzXqYq_m54hTjTE"));
     }
 
     [Fact]

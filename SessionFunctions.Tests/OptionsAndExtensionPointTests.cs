@@ -70,7 +70,7 @@ public sealed class OptionsAndExtensionPointTests(RedisServer redis)
         Assert.Equal(201, response.Status);
         var expires = DateTimeOffset.Parse(response.SetCookie("koa.sid")!.Split("expires=")[1].Split(';')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromDays(30) - TimeSpan.FromSeconds(5), TimeSpan.FromDays(30) + TimeSpan.FromSeconds(1));
-        Assert.InRange((await redis.Database.KeyTimeToLiveAsync("koa:sess:" + client.Jar["koa.sid"]))!.Value, TimeSpan.FromDays(30) - TimeSpan.FromSeconds(5), TimeSpan.FromDays(30));
+        Assert.InRange((await redis.Database.KeyTimeToLiveAsync(SessionKeys.Of(client.Jar["koa.sid"])))!.Value, TimeSpan.FromDays(30) - TimeSpan.FromSeconds(5), TimeSpan.FromDays(30));
 
         // A later save without `cookie` keeps the 30 days.
         response = await client.PutAsync("""{"user":"ada","theme":"dark"}""");
@@ -82,15 +82,15 @@ public sealed class OptionsAndExtensionPointTests(RedisServer redis)
     {
         using var api = SessionApiFactory.WithRedis(redis);
         var client = api.CreateSessionClient();
-        const string fields = """{"name":"Zoë 😀 <b>&'","nested":{"list":[1,{"deep":null}],"big":1e21,"tenth":0.1,"neg":-0}}""";
-        await client.PostAsync(json: fields);
-        var stored = (string)(await redis.Database.StringGetAsync("koa:sess:" + client.Jar["koa.sid"]))!;
+        const string Fields = """{"name":"Zoë 😀 <b>&'","nested":{"list":[1,{"deep":null}],"big":1e21,"tenth":0.1,"neg":-0}}""";
+        await client.PostAsync(json: Fields);
+        var stored = (string)(await redis.Database.StringGetAsync(SessionKeys.Of(client.Jar["koa.sid"])))!;
         // As JSON.stringify writes it: raw UTF-8, nothing escaped that JSON does not require.
         Assert.Contains("\"name\":\"Zoë 😀 <b>&'\"", stored);
         Assert.Contains("\"big\":1e21,\"tenth\":0.1,\"neg\":-0", stored);
         var read = (await client.GetAsync()).Json;
         read.Remove("cookie");
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(fields), read));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Fields), read));
     }
 
     [Fact]

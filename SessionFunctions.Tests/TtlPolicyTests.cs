@@ -2,7 +2,12 @@ using Microsoft.Extensions.Options;
 
 namespace SessionFunctions.Tests;
 
-/// <summary>The TTL rule (reference §3.1, §3.2) and the bounded fallback.</summary>
+/// <summary>
+/// The store TTL as koa computes it: koa-generic-session's src/store.js takes the ttl option, else the cookie's expires,
+/// else its maxAge (in ms), and koa-redis' src/index.js rounds that up to whole seconds for SETEX (its test "should set
+/// with ttl ok": 86400000 ms gives TTL 86400). A browser-session cookie gets a bounded fallback instead of koa's key
+/// without expiry: the first row of the deviation table in docs/koa-compatibility.md.
+/// </summary>
 public sealed class TtlPolicyTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
