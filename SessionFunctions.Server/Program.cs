@@ -14,6 +14,8 @@ var generatedKey = builder.Environment.IsDevelopment() && DevelopmentSigningKey.
 builder.Services.AddProblemDetails();
 builder.Services.AddSessionApi(builder.Configuration);
 builder.Services.AddSessionCors();
+builder.Services.AddSessionTelemetryExport(builder.Configuration);
+builder.Services.AddSessionOpenApi();
 var redis = builder.Configuration[RedisSessionStoreServiceCollectionExtensions.ConnectionStringSetting];
 if (!string.IsNullOrWhiteSpace(redis)) builder.Services.AddRedisSessionStore(redis);
 
@@ -27,6 +29,8 @@ app.UseStatusCodePages();
 app.UseSessionCors();
 app.UseDemoSpa();
 app.MapSessionApi();
+app.MapSessionHealthChecks();
+app.MapSessionOpenApi();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

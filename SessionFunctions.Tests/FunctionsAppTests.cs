@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Http;
@@ -31,6 +32,7 @@ public sealed class FunctionsAppTests
     private sealed record Declared(string Name, string Methods, string Route, string Authorization, string Delegate);
 
     private const string FallbackDelegate = "Fallback()";
+    private const string HealthDelegate = "Health(probe)";
 
     private static List<Declared> DeclaredFunctions()
     {
@@ -54,6 +56,8 @@ public sealed class FunctionsAppTests
                 {
                     InvocationExpressionSyntax call when call.Expression.ToString() == "endpoints.Result" => NameOf(call.ArgumentList.Arguments.Single().Expression),
                     InvocationExpressionSyntax call when call.Expression.ToString() == "endpoints.Fallback" && call.ArgumentList.Arguments.Count == 0 => FallbackDelegate,
+                    InvocationExpressionSyntax call when call.Expression.ToString() == "endpoints.Health" && call.ArgumentList.ToString() == "(probe)"
+                        && method.ParameterList.Parameters.Any(p => p.Identifier.Text == "probe" && p.Type?.ToString() == "string") => HealthDelegate,
                     _ => "(not a one-line delegation: " + method.Body + method.ExpressionBody + ")",
                 }));
             Assert.Equal(function.ArgumentList.Arguments.Single().Expression.ToString(), $"nameof({method.Identifier.Text})");
@@ -96,7 +100,7 @@ public sealed class FunctionsAppTests
     public void The_functions_match_the_standalone_server_endpoint_table_exactly()
     {
         // Every row once, with its one verb and route; the catch-all is checked below.
-        var declared = DeclaredFunctions().Where(f => f.Delegate != FallbackDelegate).OrderBy(f => f.Name).ToList();
+        var declared = DeclaredFunctions().Where(f => f.Delegate is not FallbackDelegate and not HealthDelegate).OrderBy(f => f.Name).ToList();
         var expected = SessionEndpoints.Routes
             .Select(r => new Declared(r.Name, r.Method, r.Pattern, "AuthorizationLevel.Anonymous", r.Name))
             .OrderBy(f => f.Name).ToList();
@@ -118,6 +122,41 @@ public sealed class FunctionsAppTests
         Assert.Superset(
             SessionEndpoints.Routes.Select(r => r.Method).Concat(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]).ToHashSet(),
             methods.ToHashSet());
+    }
+
+    [Fact]
+    public void One_anonymous_get_function_serves_both_health_probes_from_the_shared_code()
+    {
+        var health = Assert.Single(DeclaredFunctions(), f => f.Delegate == HealthDelegate);
+        Assert.Equal(("SessionHealth", "GET", "AuthorizationLevel.Anonymous"), (health.Name, health.Methods, health.Authorization));
+        Assert.Equal(SessionApiRoutes.Health, health.Route);
+        // Its route takes exactly the two probe names, which the standalone server maps at its root.
+        var template = Microsoft.AspNetCore.Routing.Patterns.RoutePatternFactory.Parse(health.Route);
+        var constraint = Assert.Single(Assert.Single(template.Parameters).ParameterPolicies).Content!;
+        Assert.Matches(constraint[(constraint.IndexOf('(') + 1)..^1], SessionApiRoutes.Live);
+        Assert.Matches(constraint[(constraint.IndexOf('(') + 1)..^1], SessionApiRoutes.Ready);
+        Assert.DoesNotMatch(constraint[(constraint.IndexOf('(') + 1)..^1], "session");
+    }
+
+    [Theory]
+    [InlineData("healthz")]
+    [InlineData("readyz")]
+    public async Task The_health_result_the_function_returns_answers_as_the_standalone_probe(string probe)
+    {
+        using var api = SessionApiFactory.WithMemory();
+        using var http = api.CreateClient();
+        var standalone = await http.GetAsync("/" + probe);
+
+        using var scope = api.Services.CreateScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Response.Body = new MemoryStream();
+        await scope.ServiceProvider.GetRequiredService<SessionEndpoints>().Health(probe)
+            .ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+
+        Assert.Equal(200, (int)standalone.StatusCode);
+        Assert.Equal(200, context.Response.StatusCode);
+        Assert.Equal("no-store", context.Response.Headers.CacheControl.ToString());
+        Assert.Equal(await standalone.Content.ReadAsStringAsync(), Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray()));
     }
 
     [Theory]

@@ -20,7 +20,10 @@ namespace SessionFunctions.Tests;
 public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : IClassFixture<FuzzServer>
 {
     private const int PoolSize = 4;
+    // Up to MaxCases per dimension in Budget; at least MinCases whatever the time, so a loaded machine (CI shares two cores
+    // with Redis and the server) takes longer rather than testing less.
     private const int MaxCases = 2500;
+    private const int MinCases = 200;
     private static readonly TimeSpan Budget = TimeSpan.FromSeconds(4.5);
 
     private readonly List<string> _pool = [];
@@ -140,7 +143,7 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
         var clock = Stopwatch.StartNew();
         foreach (var fuzz in cases.Sample(MaxCases, new Rnd(seed), 30))
         {
-            if (clock.Elapsed > Budget) break;
+            if (clock.Elapsed > Budget && report.Requests >= MinCases) break;
             var (request, sids) = Materialize(fuzz);
             RawResponse response;
             try
@@ -161,8 +164,8 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
             before = await FollowPoolAsync(fuzz, response, after, report.Requests);
         }
         output.WriteLine(report.Summary());
-        Assert.True(report.Requests >= 100, $"Only {report.Requests} requests ran within {Budget.TotalSeconds} s.");
         Assert.True(report.Failed == 0, report.Details());
+        Assert.True(report.Requests >= MinCases, $"Only {report.Requests} requests ran.");
     }
 
     /// <summary>The request's bytes, and the sids its Cookie headers carry (for the fixation check).</summary>

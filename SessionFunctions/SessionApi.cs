@@ -36,6 +36,14 @@ public sealed class SessionApi(SessionEndpoints endpoints)
         endpoints.Result(nameof(RemoveSession));
 
     /// <summary>
+    /// The liveness (<c>/api/healthz</c>) and readiness (<c>/api/readyz</c>: the session store answers) probes, from the
+    /// shared code: 200 or 503 as plain text, never cached. Anonymous, as a platform probe carries no key.
+    /// </summary>
+    [Function(nameof(SessionHealth))]
+    public IActionResult SessionHealth([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.Health)] HttpRequest request, string probe) =>
+        endpoints.Health(probe);
+
+    /// <summary>
     /// Every other verb and route under <c>api/</c>. The host routes by verb and never calls the worker for a request no
     /// function declares, answering a bare 404; this function takes those requests so that they get the standalone
     /// server's answers: 405 problem+json with <c>Allow</c> for a known route, 404 problem+json otherwise. The host

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The benchmark, in one command: builds Release, installs what it needs (redis-server, wrk, node, the Koa app's
-# packages), runs every workload on ours, koa and the limit server, and writes bench/results/latest.md.
+# packages), runs every workload on ours, koa and the limit server, and writes bench/results/latest.md and its chart,
+# bench/results/latest.svg.
 # Usage: bash bench/run.sh [--duration 5] [--rounds 3] [--connections 16] [--soak 60]
+#        bash bench/run.sh --chart-only    (redraws latest.svg from latest.md; runs nothing, installs nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--chart-only" ]; then exec dotnet run --project bench/SessionFunctions.Bench -v q -- --chart-only; fi
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

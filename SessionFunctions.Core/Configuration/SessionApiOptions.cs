@@ -21,6 +21,13 @@ public sealed class SessionApiOptions
     /// <summary>koa <c>ttl</c>: the store TTL in milliseconds, overriding the cookie's. Default: none (derived from the cookie).</summary>
     public long? Ttl { get; set; }
 
+    /// <summary>
+    /// Not in koa: the absolute timeout in milliseconds (OWASP). A session older than this since its creation is gone,
+    /// however active it is; regenerate keeps the creation time, and the store TTL never reaches past it. The creation
+    /// time is kept as <c>cookie.created</c>. Default: none (only the idle timeout, koa's TTL).
+    /// </summary>
+    public long? AbsoluteTimeout { get; set; }
+
     /// <summary>koa <c>cookie</c>: the cookie attributes of new sessions.</summary>
     public SessionCookieOptions Cookie { get; set; } = new();
 

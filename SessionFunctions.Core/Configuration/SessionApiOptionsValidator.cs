@@ -27,6 +27,8 @@ internal sealed partial class SessionApiOptionsValidator : IValidateOptions<Sess
             Fail("Prefix", "must be set; use an empty value for no prefix.");
         if (options.Ttl is <= 0)
             Fail("Ttl", $"must be a positive number of milliseconds, or unset; got {options.Ttl}.");
+        if (options.AbsoluteTimeout is <= 0)
+            Fail("AbsoluteTimeout", $"must be a positive number of milliseconds, or unset; got {options.AbsoluteTimeout}.");
         if (options.FallbackTtl <= 0)
             Fail("FallbackTtl", $"must be a positive number of milliseconds; got {options.FallbackTtl}.");
         if (options.ReconnectTimeout <= 0)

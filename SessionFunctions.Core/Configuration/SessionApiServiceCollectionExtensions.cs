@@ -30,6 +30,9 @@ public static class SessionApiServiceCollectionExtensions
         services.TryAddSingleton<IBeforeSessionSave, NoBeforeSessionSave>();
         services.TryAddSingleton<ISessionErrorHandler, RethrowSessionErrorHandler>();
 
+        services.AddMetrics();
+        services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store", tags: [SessionHealthEndpoint.ReadyTag]);
+        services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton<TtlPolicy>();
         services.TryAddSingleton<SessionRepository>();
         services.TryAddSingleton<SessionLifecycle>();
@@ -39,6 +42,10 @@ public static class SessionApiServiceCollectionExtensions
             provider.GetRequiredService<SessionLifecycle>(),
             provider.GetRequiredService<CrossSiteRequestGuard>(),
             provider.GetRequiredService<IOptions<SessionApiOptions>>(),
+            provider.GetRequiredService<SessionMetrics>(),
+            provider.GetRequiredService<Diagnostics.HealthChecks.HealthCheckService>(),
+            provider.GetRequiredService<TtlPolicy>(),
+            provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<Logging.ILogger<SessionEndpoints>>()));
         services.AddHostedService<SessionStartupReport>();
         return services;

@@ -48,7 +48,7 @@ internal static class CookieOverrides
                 case "partitioned":
                     Set(cookie, "partitioned", Boolean(value, "partitioned"));
                     break;
-                case "httpOnly" or "path" or "domain" or "signed" or "overwrite":
+                case "httpOnly" or "path" or "domain" or "signed" or "overwrite" or SessionCookie.CreatedProperty:
                     var current = cookie[name] ?? FixedDefaults.GetValueOrDefault(name);
                     if (!JsonNode.DeepEquals(current, value))
                         throw Invalid($"'{name}' cannot be changed by a client; it is set by the server's configuration.");

@@ -17,9 +17,16 @@ public sealed record SessionCookie(
     string? SameSite,
     bool? Secure,
     string? Priority,
-    bool Partitioned)
+    bool Partitioned,
+    DateTimeOffset? Created = null)
 {
     public const string PropertyName = "cookie";
+
+    /// <summary>
+    /// When the session was created, kept in its cookie object (where Koa keeps and re-saves whatever it finds, and a
+    /// <c>PUT</c> keeps it too) as an ISO-8601 date; written only when <see cref="SessionApiOptions.AbsoluteTimeout"/> is set.
+    /// </summary>
+    public const string CreatedProperty = "created";
 
     /// <summary>
     /// The <c>cookie</c> object of a new session, in koa's key order for the defaults
@@ -61,8 +68,13 @@ public sealed record SessionCookie(
             SameSite: SameSiteOf(cookie),
             Secure: Boolean(cookie, "secure"),
             Priority: String(cookie, "priority") is { } p ? CookieAttributes.NormalizePriority(p) : null,
-            Partitioned: Boolean(cookie, "partitioned") ?? false);
+            Partitioned: Boolean(cookie, "partitioned") ?? false,
+            Created: ParseDate(String(cookie, CreatedProperty)));
     }
+
+    /// <summary>When the session ends whatever its activity: <see cref="Created"/> + <paramref name="absoluteTimeout"/>; null without either.</summary>
+    public DateTimeOffset? AbsoluteDeadline(long? absoluteTimeout) =>
+        Created is { } created && absoluteTimeout is > 0 ? created.AddMilliseconds(absoluteTimeout.Value) : null;
 
     /// <summary>The cookie's <c>expires</c>: now + maxAge when maxAge is set (maxAge wins, as in pillarjs/cookies), else the stored date.</summary>
     public DateTimeOffset? ExpiresAt(DateTimeOffset now) => MaxAge is > 0 ? now.AddMilliseconds(MaxAge.Value) : Expires;

@@ -24,4 +24,18 @@ public static class SessionApiEndpointRouteBuilderExtensions
         group.Map("{**path}", (HttpContext http) => http.RequestServices.GetRequiredService<SessionEndpoints>().FallbackAsync(http));
         return group;
     }
+
+    /// <summary>
+    /// Maps the probes at the root, where orchestrators and load balancers look: <c>/healthz</c> (live) and
+    /// <c>/readyz</c> (the session store answers).
+    /// </summary>
+    public static IEndpointRouteBuilder MapSessionHealthChecks(this IEndpointRouteBuilder endpoints)
+    {
+        foreach (var probe in new[] { SessionApiRoutes.Live, SessionApiRoutes.Ready })
+        {
+            endpoints.MapGet("/" + probe, (HttpContext http) => http.RequestServices.GetRequiredService<SessionEndpoints>().HealthAsync(http, probe))
+                .WithName(probe);
+        }
+        return endpoints;
+    }
 }

@@ -15,6 +15,15 @@ public static class SessionApiRoutes
     /// <summary>A new id for the current session.</summary>
     public const string Regenerate = "session/regenerate";
 
+    /// <summary>The liveness probe: the standalone server's <c>/healthz</c>, the Functions app's <c>/api/healthz</c>.</summary>
+    public const string Live = "healthz";
+
+    /// <summary>The readiness probe (the session store answers): <c>/readyz</c>, and <c>/api/readyz</c> in the Functions app.</summary>
+    public const string Ready = "readyz";
+
+    /// <summary>The Functions app's one health function: either probe, by name.</summary>
+    public const string Health = "{probe:regex(^(healthz|readyz)$)}";
+
     /// <summary>Every other path below the prefix: answered 404, or 405 with <c>Allow</c>, as problem+json.</summary>
     public const string Fallback = "{*path}";
 }

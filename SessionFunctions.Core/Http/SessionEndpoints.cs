@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -24,15 +25,24 @@ public sealed class SessionEndpoints
     ];
 
     private readonly SessionLifecycle _sessions;
+    private readonly HealthCheckService _health;
     private readonly CrossSiteRequestGuard _crossSite;
     private readonly SessionApiOptions _options;
+    private readonly SessionMetrics _metrics;
+    private readonly TtlPolicy _ttl;
+    private readonly TimeProvider _time;
     private readonly ILogger<SessionEndpoints> _logger;
 
-    internal SessionEndpoints(SessionLifecycle sessions, CrossSiteRequestGuard crossSite, IOptions<SessionApiOptions> options, ILogger<SessionEndpoints> logger)
+    internal SessionEndpoints(SessionLifecycle sessions, CrossSiteRequestGuard crossSite, IOptions<SessionApiOptions> options, SessionMetrics metrics,
+        HealthCheckService health, TtlPolicy ttl, TimeProvider time, ILogger<SessionEndpoints> logger)
     {
+        _ttl = ttl;
+        _time = time;
         _sessions = sessions;
+        _health = health;
         _crossSite = crossSite;
         _options = options.Value;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -45,6 +55,12 @@ public sealed class SessionEndpoints
 
     /// <summary>Every request below the prefix that no route takes, as an action result, for the Functions host's catch-all function.</summary>
     public IActionResult Fallback() => new SessionEndpointResult(FallbackAsync);
+
+    /// <summary>A health probe (<see cref="SessionApiRoutes.Live"/> or <see cref="SessionApiRoutes.Ready"/>) as an action result, for the Functions host.</summary>
+    public IActionResult Health(string probe) => new SessionEndpointResult(http => HealthAsync(http, probe));
+
+    internal Task HealthAsync(HttpContext http, string probe) =>
+        SessionHealthEndpoint.WriteAsync(http, _health, ready: string.Equals(probe, SessionApiRoutes.Ready, StringComparison.OrdinalIgnoreCase));
 
     internal Task CreateAsync(HttpContext http) => RunAsync(http, async () =>
         await WriteAsync(http, await _sessions.CreateAsync(http, await ReadEditAsync(http, required: false))));
@@ -98,9 +114,11 @@ public sealed class SessionEndpoints
                 break;
             case SessionOutcomeKind.NotModified:
                 http.Response.Headers.ETag = EntityTags.Of(outcome.Session!.Hash);
+                ExpiryHeaders(http, outcome.Session);
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
                 break;
             case SessionOutcomeKind.PreconditionFailed:
+                _metrics.PreconditionFailed();
                 if (outcome.CurrentHash is { } current) http.Response.Headers.ETag = EntityTags.Of(current);
                 await SessionProblem.PreconditionFailed.WriteAsync(http, outcome.CurrentHash is null
                     ? "There is no session for If-Match to name."
@@ -114,6 +132,7 @@ public sealed class SessionEndpoints
                 await SessionProblem.NotStored.WriteAsync(http);
                 break;
             case SessionOutcomeKind.Conflict:
+                _metrics.Conflict();
                 await SessionProblem.Conflict.WriteAsync(http, outcome.Detail);
                 break;
             default:
@@ -121,9 +140,10 @@ public sealed class SessionEndpoints
         }
     }
 
-    private static async Task WriteSessionAsync(HttpContext http, int status, Session session)
+    private async Task WriteSessionAsync(HttpContext http, int status, Session session)
     {
         http.Response.StatusCode = status;
+        ExpiryHeaders(http, session);
         // Changes whenever the stored text changes, whoever wrote it (Koa too): a client's If-Match can name it.
         http.Response.Headers.ETag = EntityTags.Of(session.Hash);
         http.Response.ContentType = "application/json; charset=utf-8";
@@ -140,7 +160,11 @@ public sealed class SessionEndpoints
         http.Response.Headers.CacheControl = "no-store";
         try
         {
-            if (_crossSite.Check(http.Request) is { } rejection) throw new SessionProblemException(SessionProblem.CrossSiteRequest, rejection);
+            if (_crossSite.Check(http.Request) is { } rejection)
+            {
+                _metrics.CrossSiteRejected();
+                throw new SessionProblemException(SessionProblem.CrossSiteRequest, rejection);
+            }
             await handler();
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -181,6 +205,19 @@ public sealed class SessionEndpoints
                 Log.UnexpectedError(_logger, error);
                 return SessionProblem.Internal.WriteAsync(http);
         }
+    }
+
+    /// <summary>
+    /// When the session ends, so a SPA can warn before it logs the user out: <c>Session-Idle-Expires</c> when this
+    /// request set its TTL (now + TTL; a plain read does not know when the last write was), and
+    /// <c>Session-Absolute-Expires</c> when an absolute timeout applies. ISO-8601, UTC.
+    /// </summary>
+    private void ExpiryHeaders(HttpContext http, Session session)
+    {
+        var now = _time.GetUtcNow();
+        var cookie = SessionCookie.Read(session.Cookie, _options.Cookie);
+        if (session.TtlSet) http.Response.Headers["Session-Idle-Expires"] = SessionCookie.FormatDate(now + _ttl.For(cookie, now));
+        if (cookie.AbsoluteDeadline(_options.AbsoluteTimeout) is { } deadline) http.Response.Headers["Session-Absolute-Expires"] = SessionCookie.FormatDate(deadline);
     }
 
     private void RetryAfter(HttpContext http) =>

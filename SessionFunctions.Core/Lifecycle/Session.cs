@@ -80,8 +80,18 @@ internal sealed class Session
         _hash = null;
     }
 
-    /// <summary>Records that the store now holds <see cref="ToJson"/>.</summary>
-    public void MarkStored() => ExpectedHash = Hash;
+    /// <summary>Records that the store now holds <see cref="ToJson"/>, with a TTL set now.</summary>
+    public void MarkStored()
+    {
+        ExpectedHash = Hash;
+        TtlSet = true;
+    }
+
+    /// <summary>Records that this request gave the session a fresh TTL without writing it (a rolling read).</summary>
+    public void MarkTtlSet() => TtlSet = true;
+
+    /// <summary>Whether this request set the session's TTL (stored or touched it), so its idle deadline is now + TTL.</summary>
+    public bool TtlSet { get; private set; }
 
     /// <summary>Moves a new session to another id, when the store already holds the first one.</summary>
     public void MoveTo(string id) => Id = id;

@@ -27,6 +27,7 @@ internal sealed class SessionLifecycle(
     ISessionErrorHandler errors,
     IOptions<SessionApiOptions> options,
     TimeProvider time,
+    SessionMetrics metrics,
     ILogger<SessionLifecycle> logger)
 {
     private const int MaxIdCollisions = 3;
@@ -53,6 +54,7 @@ internal sealed class SessionLifecycle(
         if (!await StoreNewAsync(http, session)) return SessionOutcome.NotStored;
         if (replaced is not null) await DestroyReplacedAsync(http, replaced, session);
         ids.Set(http, session.Id, CookieOf(session));
+        metrics.Created();
         return SessionOutcome.Created(session);
     }
 
@@ -64,6 +66,7 @@ internal sealed class SessionLifecycle(
     {
         var session = await LoadAsync(http, recall: false, refreshTtl: _options.Rolling);
         if (session is null) return SessionOutcome.NotFound;
+        if (_options.Rolling) session.MarkTtlSet();
         if (session.HasChanges)
         {
             // A stored session without a cookie object gets the configured one, stored.
@@ -115,6 +118,7 @@ internal sealed class SessionLifecycle(
             if (removal == ReplaceOutcome.Done)
             {
                 ids.Set(http, next.Id, CookieOf(next));
+                metrics.Regenerated();
                 return SessionOutcome.Ok(next);
             }
             // Not done: the new session goes, and the other request's cookies stand (answering with ours would undo them).
@@ -167,6 +171,7 @@ internal sealed class SessionLifecycle(
             return SessionOutcome.PreconditionFailed(null);
         }
         ids.Reset(http, _defaultCookie);
+        metrics.Removed();
         return SessionOutcome.Removed;
     }
 
@@ -237,6 +242,7 @@ internal sealed class SessionLifecycle(
                     continue;
                 }
                 if (session.ResignCookie) ids.Set(http, session.Id, CookieOf(session));
+                if (edit is not null) metrics.Unchanged();
                 return SessionOutcome.Ok(session);
             }
             if (attempt > MaxAttempts)
@@ -251,6 +257,7 @@ internal sealed class SessionLifecycle(
             {
                 session.MarkStored();
                 ids.Set(http, session.Id, CookieOf(session));
+                metrics.Saved();
                 return SessionOutcome.Ok(session);
             }
             if (outcome is ReplaceOutcome.Changed changed)
@@ -260,6 +267,7 @@ internal sealed class SessionLifecycle(
                 session = Session.Loaded(session.Id, changed.Current, _options.Cookie, session.ResignCookie);
                 if (edit is not null) Apply(http, session, edit);
                 Log.SaveRedone(logger);
+                metrics.Redone();
                 continue;
             }
             // Missing. A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
@@ -296,6 +304,7 @@ internal sealed class SessionLifecycle(
         if (!_options.AllowEmpty && JsonNode.DeepEquals(session.Data, NewData())) return SessionOutcome.Ok(session);
         if (!await StoreNewAsync(http, session)) return SessionOutcome.NotStored;
         ids.Set(http, session.Id, CookieOf(session));
+        metrics.Created();
         return SessionOutcome.Created(session);
     }
 
@@ -404,8 +413,15 @@ internal sealed class SessionLifecycle(
         }
     }
 
+    /// <summary>Just before a write: stamps the creation time when absolute timeouts are on, then koa's beforeSave hook.</summary>
     private void BeforeSave(HttpContext http, Session session)
     {
+        if (_options.AbsoluteTimeout is not null && session.Cookie[SessionCookie.CreatedProperty] is null)
+        {
+            // A new session, or one Koa made: its absolute deadline counts from its first write here.
+            session.Cookie[SessionCookie.CreatedProperty] = SessionCookie.FormatDate(time.GetUtcNow());
+            session.MarkChanged();
+        }
         if (!_hasBeforeSave) return;
         beforeSave.BeforeSave(http, session.Data);
         session.MarkChanged();

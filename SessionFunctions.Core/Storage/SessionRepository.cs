@@ -16,6 +16,7 @@ internal sealed class SessionRepository(
     TtlPolicy ttl,
     IOptions<SessionApiOptions> options,
     TimeProvider time,
+    SessionMetrics metrics,
     ILogger<SessionRepository> logger)
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
@@ -42,8 +43,8 @@ internal sealed class SessionRepository(
         var now = time.GetUtcNow();
         var guess = refreshTtl ? ttl.For(_recent.Recall(key)?.Cookie ?? _defaultCookie, now) : TimeSpan.Zero;
         var json = refreshTtl
-            ? await WhenAvailable(ct => store.GetAndTouchAsync(key, guess, ct), cancellationToken)
-            : await WhenAvailable(ct => store.GetAsync(key, ct), cancellationToken);
+            ? await WhenAvailable("get_touch", ct => store.GetAndTouchAsync(key, guess, ct), cancellationToken)
+            : await WhenAvailable("get", ct => store.GetAsync(key, ct), cancellationToken);
         var stored = json is null ? null : Read(json);
         Log.SessionLoaded(logger, stored is not null);
         if (stored is null)
@@ -53,7 +54,7 @@ internal sealed class SessionRepository(
         }
         var cookie = Remember(key, stored);
         if (refreshTtl && ttl.For(cookie, now) is var actual && (actual - guess).Duration() > TimeSpan.FromSeconds(1))
-            await WhenAvailable(ct => store.TouchAsync(key, actual, ct), cancellationToken);
+            await WhenAvailable("touch", ct => store.TouchAsync(key, actual, ct), cancellationToken);
         return stored;
     }
 
@@ -83,7 +84,7 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var created = await WhenAvailable(ct => store.CreateAsync(key, value.Json!, lifetime, ct), cancellationToken);
+        var created = await WhenAvailable("create", ct => store.CreateAsync(key, value.Json!, lifetime, ct), cancellationToken);
         if (created) Remember(key, value, cookie);
         Log.SessionStored(logger, "create", created);
         return created;
@@ -99,7 +100,7 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var write = await WhenAvailable(ct => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct), cancellationToken);
+        var write = await WhenAvailable("replace", ct => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct), cancellationToken);
         Log.SessionStored(logger, "replace", write.Status == SessionStoreWriteStatus.Done);
         if (write.Status == SessionStoreWriteStatus.Done) Remember(key, value, cookie);
         return Outcome(key, write);
@@ -111,19 +112,22 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         _recent.Forget(key);
-        return WhenAvailable(ct => store.DestroyAsync(key, ct), cancellationToken);
+        return WhenAvailable("destroy", ct => store.DestroyAsync(key, ct), cancellationToken);
     }
 
     /// <summary>Deletes a session, only if it still holds the text whose hash is <paramref name="expectedHash"/>.</summary>
     public async Task<ReplaceOutcome> DestroyIfAsync(string sessionId, string expectedHash, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
-        var write = await WhenAvailable(ct => store.DestroyIfAsync(key, expectedHash, ct), cancellationToken);
+        var write = await WhenAvailable("destroy_if", ct => store.DestroyIfAsync(key, expectedHash, ct), cancellationToken);
         if (write.Status == SessionStoreWriteStatus.Done) _recent.Forget(key);
         return Outcome(key, write);
     }
 
     public string StoreKey(string sessionId) => _options.Prefix + sessionId;
+
+    /// <summary>Whether the store is known to be unavailable right now (a request is waiting for it, or just gave up).</summary>
+    public bool IsUnavailable => Volatile.Read(ref _unavailableSince) != 0;
 
     private ReplaceOutcome Outcome(string key, SessionStoreWrite write)
     {
@@ -164,48 +168,74 @@ internal sealed class SessionRepository(
             Log.UnreadableSession(logger);
             return null;
         }
-        // The key's TTL normally ends a session first; this also ends one whose expires was set later than its last save.
-        var expires = session[SessionCookie.PropertyName] is JsonObject cookie && cookie.ContainsKey("expires")
-            ? SessionCookie.Read(cookie, _options.Cookie).Expires
-            : null;
-        return expires is { } at && at <= time.GetUtcNow() ? null : StoredSession.Of(session, json);
+        // The key's TTL normally ends a session first; this also ends one whose expires was set later than its last save,
+        // and one past its absolute deadline (a key Koa saved with a longer TTL).
+        if (session[SessionCookie.PropertyName] is JsonObject cookie
+            && (cookie.ContainsKey("expires") || (_options.AbsoluteTimeout is not null && cookie.ContainsKey(SessionCookie.CreatedProperty))))
+        {
+            var read = SessionCookie.Read(cookie, _options.Cookie);
+            var now = time.GetUtcNow();
+            if (read.Expires <= now || read.AbsoluteDeadline(_options.AbsoluteTimeout) <= now) return null;
+        }
+        return StoredSession.Of(session, json);
     }
 
-    private async Task<T> WhenAvailable<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken)
+    /// <summary>Runs one store command, measured; retries it while the store is unavailable, for up to ReconnectTimeout.</summary>
+    private async Task<T> WhenAvailable<T>(string operation, Func<CancellationToken, Task<T>> command, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + TimeSpan.FromMilliseconds(_options.ReconnectTimeout);
         var delay = FirstRetryDelay;
-        while (true)
+        var waiting = false;
+        try
         {
-            var remaining = deadline - time.GetUtcNow();
-            try
+            while (true)
             {
-                if (remaining <= TimeSpan.Zero) throw new TimeoutException();
-                var result = await operation(cancellationToken).WaitAsync(remaining, time, cancellationToken);
-                EndOutage();
-                return result;
-            }
-            catch (TimeoutException)
-            {
-                throw new SessionStoreUnavailableException(
-                    $"The session store did not answer within {_options.ReconnectTimeout} ms (Session:ReconnectTimeout).");
-            }
-            catch (SessionStoreUnavailableException error)
-            {
-                BeginOutage(error);
-                remaining = deadline - time.GetUtcNow();
-                if (remaining <= TimeSpan.Zero) throw;
-                Log.StoreUnavailableRetrying(logger, error.Message, remaining.TotalMilliseconds);
+                var remaining = deadline - time.GetUtcNow();
+                using (var call = metrics.StartStoreCall(operation))
+                {
+                    try
+                    {
+                        if (remaining <= TimeSpan.Zero) throw new TimeoutException();
+                        var result = await command(cancellationToken).WaitAsync(remaining, time, cancellationToken);
+                        call.Outcome = "ok";
+                        EndOutage();
+                        return result;
+                    }
+                    catch (TimeoutException)
+                    {
+                        call.Outcome = "unavailable";
+                        throw new SessionStoreUnavailableException(
+                            $"The session store did not answer within {_options.ReconnectTimeout} ms (Session:ReconnectTimeout).");
+                    }
+                    catch (SessionStoreUnavailableException error)
+                    {
+                        call.Outcome = "unavailable";
+                        BeginOutage(error);
+                        remaining = deadline - time.GetUtcNow();
+                        if (remaining <= TimeSpan.Zero) throw;
+                        Log.StoreUnavailableRetrying(logger, error.Message, remaining.TotalMilliseconds);
+                    }
+                }
+                if (!waiting)
+                {
+                    waiting = true;
+                    metrics.ReconnectWait(+1);
+                }
                 await Task.Delay(delay < remaining ? delay : remaining, time, cancellationToken);
                 delay = delay * 2 < MaxRetryDelay ? delay * 2 : MaxRetryDelay;
             }
+        }
+        finally
+        {
+            if (waiting) metrics.ReconnectWait(-1);
         }
     }
 
     private void BeginOutage(SessionStoreUnavailableException error)
     {
-        if (Interlocked.CompareExchange(ref _unavailableSince, time.GetUtcNow().UtcTicks, 0) == 0)
-            Log.StoreUnavailable(logger, error.Message);
+        if (Interlocked.CompareExchange(ref _unavailableSince, time.GetUtcNow().UtcTicks, 0) != 0) return;
+        metrics.Outage();
+        Log.StoreUnavailable(logger, error.Message);
     }
 
     private void EndOutage()
