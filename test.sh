@@ -46,6 +46,12 @@ if ! command -v dotnet >/dev/null 2>&1; then
   exit 1
 fi
 
+# The code style (.editorconfig) and the analyzers are part of the build; formatting is checked here, so CI fails on it.
+if ! dotnet format SessionFunctions.sln --verify-no-changes -v q; then
+  echo "test.sh: the code is not formatted as .editorconfig says; run: dotnet format SessionFunctions.sln" >&2
+  exit 1
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -181,8 +181,8 @@ internal static class SessionOpenApiComponents
         var schemas = new SortedSet<string>(StringComparer.Ordinal);
         void Use(string name)
         {
-            if (!Schemas.ContainsKey(name)) throw new InvalidOperationException($"No schema is named '{name}': add it to {nameof(SessionOpenApiComponents)}.");
-            if (schemas.Add(name)) foreach (var referred in Schemas[name].Refers) Use(referred);
+            if (!Schemas.TryGetValue(name, out var schema)) throw new InvalidOperationException($"No schema is named '{name}': add it to {nameof(SessionOpenApiComponents)}.");
+            if (schemas.Add(name)) foreach (var referred in schema.Refers) Use(referred);
         }
         foreach (var row in rows)
         {
@@ -236,7 +236,7 @@ internal static class SessionOpenApiComponents
     private static OpenApiSchema Scalar(SessionHeaderDoc header) =>
         new() { Type = header.Type == "integer" ? JsonSchemaType.Integer : JsonSchemaType.String };
 
-    private static JsonNode Example(SessionHeaderDoc header) =>
+    private static JsonValue Example(SessionHeaderDoc header) =>
         header.Type == "integer" ? JsonValue.Create(long.Parse(header.Example, CultureInfo.InvariantCulture)) : JsonValue.Create(header.Example);
 
     private static OpenApiSchema Session(OpenApiDocument document) => new()

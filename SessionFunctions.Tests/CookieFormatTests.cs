@@ -83,10 +83,11 @@ public sealed class CookieFormatTests
     }
 
     [Fact]
-    public void Generated_ids_are_32_character_base64url_and_unique()
+    public async Task Generated_ids_are_32_character_base64url_and_unique()
     {
         var generator = new RandomSessionIdGenerator();
-        var ids = Enumerable.Range(0, 1000).Select(_ => generator.GenerateAsync(new DefaultHttpContext()).Result).ToList();
+        var ids = new List<string>();
+        for (var i = 0; i < 1000; i++) ids.Add(await generator.GenerateAsync(new DefaultHttpContext()));
         Assert.All(ids, id => Assert.Matches("^[A-Za-z0-9_-]{32}$", id));
         Assert.Equal(ids.Count, ids.Distinct().Count());
     }

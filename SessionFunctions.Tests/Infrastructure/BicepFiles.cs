@@ -81,6 +81,8 @@ public sealed record BicepError(int Line, int Column, string Text);
 /// </summary>
 public sealed class BicepFiles
 {
+    private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
+
     public BicepFiles()
     {
         var parser = RepositoryFiles.PathOf("SessionFunctions.Tests", "BicepParser");
@@ -98,7 +100,7 @@ public sealed class BicepFiles
         var json = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException("parse.js failed: " + stderr.Result);
-        All = JsonSerializer.Deserialize<List<BicepFile>>(json, new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
+        All = JsonSerializer.Deserialize<List<BicepFile>>(json, WebJson)!;
     }
 
     public List<BicepFile> All { get; }
