@@ -45,6 +45,26 @@ public sealed class InfrastructureTests(BicepFiles bicep) : IClassFixture<BicepF
     }
 
     [Fact]
+    public void The_managed_redis_clustering_policy_is_a_parameter_that_keeps_enterprise_cluster_by_default()
+    {
+        // OSSCluster is safe because every command names one key (RedisClusterTests); the default keeps existing
+        // deployments as they are, since Azure cannot change the policy of a database that exists.
+        foreach (var (file, name) in new[] { ("main.bicep", "redisClusteringPolicy"), ("app/redis.bicep", "clusteringPolicy") })
+        {
+            var allowed = bicep[file].Decorators(name)["allowed"].Descendants().Where(n => n.Type == "string").Select(n => n.Value);
+            Assert.Equal(["EnterpriseCluster", "OSSCluster"], allowed);
+            Assert.Equal("EnterpriseCluster", bicep[file].Declaration("parameter_declaration", name).Nodes.Last().Value);
+        }
+        Assert.Equal("redisClusteringPolicy", bicep["main.bicep"].ModuleParams("app/redis.bicep").Property("clusteringPolicy")!.Value);
+        var database = Single("app/redis.bicep", "Microsoft.Cache/redisEnterprise/databases@");
+        Assert.Equal("clusteringPolicy", database.Property("properties.clusteringPolicy")!.Value);
+
+        var parameters = JsonNode.Parse(RepositoryFiles.Read("infra", "main.parameters.json"))!["parameters"]!;
+        Assert.Equal("${REDIS_CLUSTERING_POLICY=EnterpriseCluster}", parameters["redisClusteringPolicy"]!["value"]!.GetValue<string>());
+        Assert.Contains("| `REDIS_CLUSTERING_POLICY` | `redisClusteringPolicy` |", RepositoryFiles.Read("README.md"));
+    }
+
+    [Fact]
     public void Storage_and_monitoring_accept_no_keys()
     {
         var storage = bicep["main.bicep"].ModuleParams("br/public:avm/res/storage/storage-account:0.8.3");

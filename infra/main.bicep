@@ -31,6 +31,13 @@ param corsAllowedOrigins string = ''
 @description('Azure Managed Redis (default), or Azure Cache for Redis, which Microsoft retires on 2028-09-30.')
 param redisKind string = 'AzureManagedRedis'
 
+// EnterpriseCluster: one endpoint, and a proxy routes each command to its shard. OSSCluster: the client learns the
+// shards and talks to each directly, which needs a cluster-aware client whose commands never span hash slots (ours:
+// RedisClusterTests, docs/capacity.md). Azure cannot change it on an existing database (README, "Deploy to Azure").
+@allowed(['EnterpriseCluster', 'OSSCluster'])
+@description('Clustering policy of Azure Managed Redis: EnterpriseCluster (one endpoint, the default) or OSSCluster (clients connect to every shard). Not used by Azure Cache for Redis.')
+param redisClusteringPolicy string = 'EnterpriseCluster'
+
 @secure()
 @minLength(32)
 @description('The cookie signing key (Session:Keys:0), at least 32 characters: set SESSION_SIGNING_KEY. It is stored in Key Vault only.')
@@ -135,6 +142,7 @@ module redis 'app/redis.bicep' = {
   scope: rg
   params: {
     kind: redisKind
+    clusteringPolicy: redisClusteringPolicy
     name: redisKind == 'AzureManagedRedis' ? '${abbrs.cacheRedisEnterprise}${resourceToken}' : '${abbrs.cacheRedis}${resourceToken}'
     location: location
     tags: tags

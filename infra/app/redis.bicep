@@ -12,6 +12,12 @@ param dataContributorPrincipalId string
 @description('Azure Managed Redis SKU; Balanced_B0 is the smallest.')
 param managedRedisSku string = 'Balanced_B0'
 
+// EnterpriseCluster puts a proxy behind one endpoint, so any client works; OSSCluster exposes the shards to a
+// cluster-aware client, which skips the proxy. Every command of the session store names one key, so both work.
+@allowed(['EnterpriseCluster', 'OSSCluster'])
+@description('Azure Managed Redis clustering policy; Azure cannot change it once the database exists.')
+param clusteringPolicy string = 'EnterpriseCluster'
+
 @allowed(['Basic', 'Standard', 'Premium'])
 @description('Azure Cache for Redis SKU; Standard has a replica and an SLA.')
 param cacheSku string = 'Standard'
@@ -36,8 +42,7 @@ resource managedDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' 
   properties: {
     clientProtocol: 'Encrypted'
     port: 10000
-    // Sessions are single keys; the Enterprise policy also lets clients that are not cluster-aware connect.
-    clusteringPolicy: 'EnterpriseCluster'
+    clusteringPolicy: clusteringPolicy
     // Evicting a live session would log its user out; fail writes instead and alert on memory.
     evictionPolicy: 'NoEviction'
     accessKeysAuthentication: 'Disabled'
