@@ -32,14 +32,19 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then install_debian_packages "${missing[@]}"; fi
 
-# The Node helpers of the tests, exactly as locked: the Koa reference app (interop), the Bicep parser (infra) and
-# Redocly's OpenAPI linter (OpenApiTests lints openapi/session-api.json with it).
-for node_dir in SessionFunctions.Tests/KoaReferenceApp SessionFunctions.Tests/BicepParser openapi; do
+# The Node helpers of the tests, exactly as locked: the Koa reference app (interop), the Bicep parser (infra),
+# Redocly's OpenAPI linter (OpenApiTests lints openapi/session-api.json with it) and the demo SPA's type checker.
+for node_dir in SessionFunctions.Tests/KoaReferenceApp SessionFunctions.Tests/BicepParser openapi samples/spa; do
   if [ ! -f "$node_dir/node_modules/.package-lock.json" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
     echo "test.sh: npm ci in $node_dir ..."
     (cd "$node_dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# The SPA's client is plain JavaScript with JSDoc types: its generated types must be what openapi-typescript makes of
+# the committed OpenAPI document, and tsc must accept the client and the demo against them.
+echo "test.sh: type-checking samples/spa against openapi/session-api.json ..."
+(cd samples/spa && npm run --silent check)
 
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "test.sh: the .NET 10 SDK (dotnet) is required: https://dot.net" >&2

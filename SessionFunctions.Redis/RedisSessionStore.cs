@@ -13,8 +13,32 @@ namespace SessionFunctions.Redis;
 /// it works on Redis Cluster. Connection failures become <see cref="SessionStoreUnavailableException"/>, error replies
 /// <see cref="SessionStoreErrorException"/>.
 /// </summary>
-internal sealed class RedisSessionStore(RedisConnection connection) : ISessionStore
+internal sealed class RedisSessionStore(RedisConnection connection) : ISessionStore, ISessionUserIndexStore
 {
+    // The user index (Session:UserIdPath). KEYS[1] the user's hash; ARGV[1] the sid; ARGV[2] its entry, "created seen label";
+    // ARGV[3] the TTL. An entry it already has keeps its created time and label; the key lives at least as long as the session.
+    private static readonly RedisScript Index = new("""
+        local entry = ARGV[2]
+        local old = redis.call('HGET', KEYS[1], ARGV[1])
+        if old then
+          local created, label = string.match(old, '^(%d+) %d+ (.*)$')
+          local seen = string.match(entry, '^%d+ (%d+) ')
+          if created and seen then entry = created .. ' ' .. seen .. ' ' .. label end
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], entry)
+        if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+        return 1
+        """);
+
+    // KEYS[1] the user's hash; ARGV[1] the sid; ARGV[2] Unix ms: removes the member unless a save re-indexed it after then.
+    private static readonly RedisScript UnindexIf = new("""
+        local old = redis.call('HGET', KEYS[1], ARGV[1])
+        if not old then return 0 end
+        local seen = tonumber(string.match(old, '^%d+ (%d+) '))
+        if seen and seen > tonumber(ARGV[2]) then return 0 end
+        return redis.call('HDEL', KEYS[1], ARGV[1])
+        """);
+
     // KEYS[1] the session; ARGV[1] the SHA-1 of the value the save started from; ARGV[2] the new value; ARGV[3] the TTL.
     // nil: no such key; {0, value}: it holds another value; {1}: written.
     private static readonly RedisScript ReplaceIf = new("""
@@ -82,6 +106,19 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
 
     public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken) =>
         RunAsync(async database => Write(await EvaluateAsync(database, DestroyIf, key, expectedHash)));
+
+    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, CancellationToken cancellationToken) =>
+        RunAsync(database => EvaluateAsync(database, Index, indexKey, sessionId, entry.Format(), Seconds(ttl)));
+
+    Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken) =>
+        RunAsync(async database => (IReadOnlyDictionary<string, string>)(await database.HashGetAllAsync(indexKey))
+            .ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
+
+    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, CancellationToken cancellationToken) =>
+        RunAsync(database => database.HashDeleteAsync(indexKey, sessionId));
+
+    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, CancellationToken cancellationToken) =>
+        RunAsync(database => EvaluateAsync(database, UnindexIf, indexKey, sessionId, seenAtMost));
 
     // The TtlPolicy already rounds to whole seconds, at least one.
     private static long Seconds(TimeSpan ttl) => (long)ttl.TotalSeconds;

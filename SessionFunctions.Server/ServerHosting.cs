@@ -20,8 +20,8 @@ public static class ServerHosting
             .AllowCredentials()
             .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete)
             .WithHeaders("Content-Type", "If-Match", "If-None-Match")
-            // A script must read the ETag to send it back in If-Match.
-            .WithExposedHeaders("ETag")
+            // A script must read the ETag to send it back in If-Match, and may show when the session ends or when to retry.
+            .WithExposedHeaders("ETag", "Session-Idle-Expires", "Session-Absolute-Expires", "Retry-After")
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         return services;
     }
@@ -38,11 +38,15 @@ public static class ServerHosting
         var root = Path.GetFullPath(Path.Combine(app.Environment.ContentRootPath, app.Configuration["Spa:Root"] ?? "../samples/spa"));
         if (!Directory.Exists(root)) return app;
         var files = new PhysicalFileProvider(root);
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        app.UseStaticFiles(new StaticFileOptions
+        // The demo's type-check tooling (npm ci) lives beside it; none of it is the page's to serve.
+        app.UseWhen(http => !http.Request.Path.StartsWithSegments("/node_modules"), branch =>
         {
-            FileProvider = files,
-            OnPrepareResponse = context => context.Context.Response.Headers.XContentTypeOptions = "nosniff",
+            branch.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+            branch.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = files,
+                OnPrepareResponse = context => context.Context.Response.Headers.XContentTypeOptions = "nosniff",
+            });
         });
         return app;
     }

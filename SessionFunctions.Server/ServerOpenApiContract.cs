@@ -42,9 +42,21 @@ internal static class SessionOpenApiOperations
         operation.Summary = row.Summary;
         operation.Description = row.Description;
         operation.Tags = new HashSet<OpenApiTagReference> { new(Tag, document) };
-        operation.Parameters = row.RequestHeaders is { Count: > 0 } headers
-            ? [.. headers.Select(h => (IOpenApiParameter)new OpenApiParameterReference(h.Id, document))]
-            : null;
+        // A route's {name} segments are path parameters (the handle of DELETE /api/session/all/{handle}).
+        var pattern = SessionEndpoints.Routes.Single(r => r.Name == row.RouteName).Pattern;
+        List<IOpenApiParameter> parameters =
+        [
+            .. pattern.Split('/').Where(s => s.StartsWith('{')).Select(s => (IOpenApiParameter)new OpenApiParameter
+            {
+                Name = s.Trim('{', '}'),
+                In = ParameterLocation.Path,
+                Required = true,
+                Description = "A session's opaque handle, as `GET /api/session/all` lists it.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            }),
+            .. (row.RequestHeaders ?? []).Select(h => (IOpenApiParameter)new OpenApiParameterReference(h.Id, document)),
+        ];
+        operation.Parameters = parameters.Count > 0 ? parameters : null;
         operation.RequestBody = row.RequestBody is { } body ? RequestBody(body, document) : null;
 
         var responses = new SortedDictionary<int, IOpenApiResponse>();
@@ -90,12 +102,16 @@ internal static class SessionOpenApiOperations
     {
         Description = success.Description,
         Headers = Headers(success.Headers, document),
-        Content = success.Body == SessionResponseBody.Session
-            ? new Dictionary<string, OpenApiMediaType>
+        Content = success.Body == SessionResponseBody.None
+            ? null
+            : new Dictionary<string, OpenApiMediaType>
             {
-                [Json] = new() { Schema = new OpenApiSchemaReference("Session", document), Examples = Examples(success.Examples) },
-            }
-            : null,
+                [Json] = new()
+                {
+                    Schema = new OpenApiSchemaReference(success.Body == SessionResponseBody.Session ? "Session" : "UserSessions", document),
+                    Examples = Examples(success.Examples),
+                },
+            },
     };
 
     private static OpenApiResponse Problems(List<SessionProblemUse> uses, OpenApiDocument document)
@@ -169,6 +185,7 @@ internal static class SessionOpenApiComponents
         ["SessionInput"] = (SessionInput, ["CookieOverrides"]),
         ["SessionPatch"] = (SessionPatch, ["CookieOverrides"]),
         ["CookieOverrides"] = (_ => CookieOverrides(), []),
+        ["UserSessions"] = (_ => UserSessions(), []),
         ["Problem"] = (Problem, ["ProblemType"]),
         ["ProblemType"] = (_ => ProblemType(), []),
     };
@@ -188,6 +205,7 @@ internal static class SessionOpenApiComponents
         {
             if (row.RequestBody is { } body) Use(body.Schema);
             if (row.Successes.Any(s => s.Body == SessionResponseBody.Session)) Use("Session");
+            if (row.Successes.Any(s => s.Body == SessionResponseBody.SessionList)) Use("UserSessions");
             if (row.Problems.Count > 0) Use("Problem");
         }
 
@@ -238,6 +256,33 @@ internal static class SessionOpenApiComponents
 
     private static JsonValue Example(SessionHeaderDoc header) =>
         header.Type == "integer" ? JsonValue.Create(long.Parse(header.Example, CultureInfo.InvariantCulture)) : JsonValue.Create(header.Example);
+
+    private static OpenApiSchema UserSessions() => new()
+    {
+        Type = JsonSchemaType.Object,
+        Description = "The sessions of the current session's user (`Session:UserIdPath`).",
+        Required = new HashSet<string> { "sessions" },
+        Properties = new Dictionary<string, IOpenApiSchema>
+        {
+            ["sessions"] = new OpenApiSchema
+            {
+                Type = JsonSchemaType.Array,
+                Items = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { "handle", "current", "created", "lastSeen", "label" },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        ["handle"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Opaque: base64url of an HMAC of the session id. Never the id." },
+                        ["current"] = new OpenApiSchema { Type = JsonSchemaType.Boolean, Description = "Whether it is the request's own session." },
+                        ["created"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" },
+                        ["lastSeen"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "Its last save or rolling read through this API." },
+                        ["label"] = new OpenApiSchema { Type = JsonSchemaType.String | JsonSchemaType.Null, MaxLength = 100, Description = "The client, as named at login." },
+                    },
+                },
+            },
+        },
+    };
 
     private static OpenApiSchema Session(OpenApiDocument document) => new()
     {

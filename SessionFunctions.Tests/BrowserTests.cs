@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Microsoft.Playwright;
 using SessionFunctions.Tests.Infrastructure;
 using Cookie = Microsoft.Playwright.BrowserContextCookiesResult;
@@ -8,7 +10,8 @@ namespace SessionFunctions.Tests;
 /// <summary>
 /// Real servers, and the demo SPA in the servers' own origins, driven in Debian's headless Chromium through Playwright:
 /// one API (http://localhost:A), the SPA served same-origin by it, the SPA served from a second origin that is
-/// allow-listed (http://localhost:B), and from a third that is not (http://localhost:C).
+/// allow-listed (http://localhost:B), and from a third that is not (http://localhost:C). The demo calls the API only
+/// through its typed client (samples/spa/session-api.js), and the tests that call the API from a page import that client.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -30,6 +33,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             ["Session__Keys__0"] = "browser-test-key",
             ["Cors__AllowedOrigins__0"] = AllowedSpa.Url,
+            // Seven days, so that the demo has both expiry headers to show, and the one-day idle expiry stays apart.
+            ["Session__AbsoluteTimeout"] = "604800000",
         });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -57,11 +62,28 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
     private async Task<(IBrowserContext Context, IPage Page)> OpenAsync(string url)
     {
         var context = await fixture.Browser.NewContextAsync();
+        return (context, await OpenTabAsync(context, url));
+    }
+
+    /// <summary>A tab of <paramref name="context"/>, sharing its cookies, once the demo has read the session.</summary>
+    private static async Task<IPage> OpenTabAsync(IBrowserContext context, string url)
+    {
         var page = await context.NewPageAsync();
         await page.GotoAsync(url);
         await Assertions.Expect(page.Locator("#status")).Not.ToHaveTextAsync("Checking your session…");
-        return (context, page);
+        return page;
     }
+
+    /// <summary>The demo queues clicks and is <c>aria-busy</c> until every one is done.</summary>
+    private static Task IdleAsync(IPage page) => Assertions.Expect(page.Locator("#app")).ToHaveAttributeAsync("aria-busy", "false");
+
+    /// <summary>Runs <paramref name="body"/> in the page with <c>api</c>, the demo's own client for its API, in scope.</summary>
+    private static Task<JsonElement> WithClientAsync(IPage page, string body) =>
+        page.EvaluateAsync<JsonElement>(
+            $"async () => {{ const {{ createSessionApi, SessionApiError }} = await import('./session-api.js'); const api = createSessionApi(); {body} }}");
+
+    private static DateTimeOffset ShownDate(string? dateTime) =>
+        DateTimeOffset.Parse(dateTime ?? throw new InvalidOperationException("The <time> has no datetime."), CultureInfo.InvariantCulture);
 
     private async Task<Cookie?> SessionCookieAsync(IBrowserContext context) =>
         (await context.CookiesAsync([Api])).SingleOrDefault(c => c.Name == "koa.sid");
@@ -151,7 +173,7 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await page.ClickAsync("#logout");
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("No session yet.");
         Assert.Empty(await context.CookiesAsync([Api]));
-        Assert.Equal(404, await page.EvaluateAsync<int>("async () => (await fetch('/api/session', { credentials: 'include' })).status"));
+        Assert.Equal(JsonValueKind.Null, (await WithClientAsync(page, "return await api.get();")).ValueKind);
     }
 
     [Fact]
@@ -208,5 +230,126 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         Assert.Equal(sid, (await SessionCookieAsync(context))!.Value);
         await page.GotoAsync(Api + "/");
         await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
+    }
+
+    [Fact]
+    public async Task Two_tabs_counting_at_once_through_if_match_never_lose_a_visit()
+    {
+        const int ClicksPerTab = 15;
+        var context = await fixture.Browser.NewContextAsync();
+        await using var _ = context;
+        var first = await OpenTabAsync(context, Api + "/");
+        await first.ClickAsync("#increment");
+        await Assertions.Expect(first.Locator("#count")).ToHaveTextAsync("1");
+        var second = await OpenTabAsync(context, Api + "/");
+        await Assertions.Expect(second.Locator("#count")).ToHaveTextAsync("1");
+        // The second tab's ETag is now stale, so its first save is sure to conflict: the retry path runs in every run,
+        // not only when the timing happens to collide.
+        await first.ClickAsync("#increment");
+        await Assertions.Expect(first.Locator("#count")).ToHaveTextAsync("2");
+
+        var conflicts = 0;
+        void CountConflict(object? sender, IResponse response)
+        {
+            if (response.Status == 412) Interlocked.Increment(ref conflicts);
+        }
+        first.Response += CountConflict;
+        second.Response += CountConflict;
+        async Task ClickAsync(IPage tab)
+        {
+            for (var i = 0; i < ClicksPerTab; i++) await tab.ClickAsync("#increment");
+            await IdleAsync(tab);
+        }
+        await Task.WhenAll(ClickAsync(first), ClickAsync(second));
+
+        var expected = 2 + (2 * ClicksPerTab);
+        await Assertions.Expect(first.Locator("#error")).ToBeHiddenAsync();
+        await Assertions.Expect(second.Locator("#error")).ToBeHiddenAsync();
+        Assert.True(conflicts >= 1, "The stale tab's first save should have been refused with 412.");
+        Assert.Equal(expected, (await WithClientAsync(first, "return (await api.get()).session.count;")).GetInt32());
+        await second.ReloadAsync();
+        await Assertions.Expect(second.Locator("#count")).ToHaveTextAsync(expected.ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_save_with_a_stale_etag_fails_with_the_precondition_failed_type_and_the_current_etag()
+    {
+        var (context, page) = await OpenAsync(Api + "/");
+        await using var _ = context;
+        await page.ClickAsync("#increment");
+        await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
+
+        var result = await WithClientAsync(page, """
+            const read = await api.get();
+            const moved = await api.patch({ theme: 'dark' }); // another writer changes the session after our read
+            try {
+              await api.save({ count: 99 }, { ifMatch: read.etag });
+              return { thrown: false };
+            } catch (error) {
+              const now = await api.get();
+              return {
+                thrown: error instanceof SessionApiError, name: error.name, status: error.status, type: error.type,
+                title: error.title, etag: error.etag, current: moved.etag, count: now.session.count, theme: now.session.theme,
+              };
+            }
+            """);
+
+        Assert.True(result.GetProperty("thrown").GetBoolean(), "The client should throw a SessionApiError.");
+        Assert.Equal("SessionApiError", result.GetProperty("name").GetString());
+        Assert.Equal(412, result.GetProperty("status").GetInt32());
+        Assert.Equal(SessionProblem.PreconditionFailed.Type, result.GetProperty("type").GetString());
+        Assert.Equal(SessionProblem.PreconditionFailed.Title, result.GetProperty("title").GetString());
+        // The error names the current value, so a caller can retry without guessing; and nothing was saved.
+        Assert.Equal(result.GetProperty("current").GetString(), result.GetProperty("etag").GetString());
+        Assert.Equal(1, result.GetProperty("count").GetInt32());
+        Assert.Equal("dark", result.GetProperty("theme").GetString());
+    }
+
+    [Fact]
+    public async Task A_read_with_the_current_etag_is_not_modified_until_another_write()
+    {
+        var (context, page) = await OpenAsync(Api + "/");
+        await using var _ = context;
+        await page.ClickAsync("#increment");
+        await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
+
+        var result = await WithClientAsync(page, """
+            const read = await api.get();
+            const unchanged = await api.get({ ifNoneMatch: read.etag });
+            await api.patch({ theme: 'dark' });
+            const changed = await api.get({ ifNoneMatch: read.etag });
+            return { etag: read.etag, unchanged, changedStatus: changed.status, changedEtag: changed.etag, theme: changed.session.theme };
+            """);
+
+        Assert.Equal(304, result.GetProperty("unchanged").GetProperty("status").GetInt32());
+        Assert.Equal(result.GetProperty("etag").GetString(), result.GetProperty("unchanged").GetProperty("etag").GetString());
+        Assert.Equal(200, result.GetProperty("changedStatus").GetInt32());
+        Assert.NotEqual(result.GetProperty("etag").GetString(), result.GetProperty("changedEtag").GetString());
+        Assert.Equal("dark", result.GetProperty("theme").GetString());
+    }
+
+    [Fact]
+    public async Task The_page_shows_when_the_session_ends_from_the_expiry_headers()
+    {
+        var (context, page) = await OpenAsync(Api + "/");
+        await using var _ = context;
+        await Assertions.Expect(page.Locator("#idle-row")).ToBeHiddenAsync();
+        var before = DateTimeOffset.UtcNow;
+        await page.ClickAsync("#increment");
+        await Assertions.Expect(page.Locator("#idle-row")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#absolute-row")).ToBeVisibleAsync();
+
+        // A save sets the TTL: the default one-day cookie; the absolute timeout is the fixture's seven days.
+        var idle = ShownDate(await page.Locator("#idle-expires").GetAttributeAsync("datetime"));
+        var absolute = ShownDate(await page.Locator("#absolute-expires").GetAttributeAsync("datetime"));
+        Assert.InRange(idle - before, TimeSpan.FromDays(1) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        Assert.InRange(absolute - before, TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1), TimeSpan.FromDays(7) + TimeSpan.FromMinutes(1));
+        Assert.False(string.IsNullOrWhiteSpace(await page.Locator("#idle-expires").TextContentAsync()));
+
+        // A plain read cannot know when the session was last written, so after a reload only the absolute end shows.
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#idle-row")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#absolute-row")).ToBeVisibleAsync();
     }
 }

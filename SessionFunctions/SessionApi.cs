@@ -35,6 +35,22 @@ public sealed class SessionApi(SessionEndpoints endpoints)
     public IActionResult RemoveSession([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.Session)] HttpRequest request) =>
         endpoints.Result(nameof(RemoveSession));
 
+    [Function(nameof(ListUserSessions))]
+    public IActionResult ListUserSessions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.UserSessions)] HttpRequest request) =>
+        endpoints.Result(nameof(ListUserSessions));
+
+    [Function(nameof(SignOutEverywhere))]
+    public IActionResult SignOutEverywhere([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.UserSessions)] HttpRequest request) =>
+        endpoints.Result(nameof(SignOutEverywhere));
+
+    [Function(nameof(SignOutOthers))]
+    public IActionResult SignOutOthers([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.OtherUserSessions)] HttpRequest request) =>
+        endpoints.Result(nameof(SignOutOthers));
+
+    [Function(nameof(SignOutUserSession))]
+    public IActionResult SignOutUserSession([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.UserSession)] HttpRequest request) =>
+        endpoints.Result(nameof(SignOutUserSession));
+
     /// <summary>
     /// The liveness (<c>/api/healthz</c>) and readiness (<c>/api/readyz</c>: the session store answers) probes, from the
     /// shared code: 200 or 503 as plain text, never cached. Anonymous, as a platform probe carries no key.

@@ -28,6 +28,13 @@ public sealed class SessionApiOptions
     /// </summary>
     public long? AbsoluteTimeout { get; set; }
 
+    /// <summary>
+    /// Not in koa: a JSON pointer (RFC 6901) to the user id in the session, e.g. <c>/user/id</c>. When set, every save of
+    /// a session with a user id (a string or a number there) puts it in that user's index, which the
+    /// <c>/api/session/all</c> endpoints list and sign out. Default: none (no index, and no extra store command).
+    /// </summary>
+    public string? UserIdPath { get; set; }
+
     /// <summary>koa <c>cookie</c>: the cookie attributes of new sessions.</summary>
     public SessionCookieOptions Cookie { get; set; } = new();
 

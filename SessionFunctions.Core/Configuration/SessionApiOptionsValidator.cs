@@ -29,6 +29,8 @@ internal sealed partial class SessionApiOptionsValidator : IValidateOptions<Sess
             Fail("Ttl", $"must be a positive number of milliseconds, or unset; got {options.Ttl}.");
         if (options.AbsoluteTimeout is <= 0)
             Fail("AbsoluteTimeout", $"must be a positive number of milliseconds, or unset; got {options.AbsoluteTimeout}.");
+        if (options.UserIdPath is { } userIdPath && (userIdPath.Length < 2 || userIdPath[0] != '/'))
+            Fail("UserIdPath", $"must be a JSON pointer to a field of the session, such as /user/id, or unset; got '{userIdPath}'.");
         if (options.FallbackTtl <= 0)
             Fail("FallbackTtl", $"must be a positive number of milliseconds; got {options.FallbackTtl}.");
         if (options.ReconnectTimeout <= 0)

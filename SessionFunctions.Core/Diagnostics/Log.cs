@@ -56,4 +56,7 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Warning, "A new session that no client holds could not be deleted; it expires by its TTL ({Reason}).", EventName = "OrphanLeft")]
     public static partial void OrphanLeft(ILogger logger, string reason);
+
+    [LoggerMessage(17, LogLevel.Information, "A session could not be taken out of its user's index; listing the user's sessions prunes it ({Reason}).", EventName = "UnindexLeft")]
+    public static partial void UnindexLeft(ILogger logger, string reason);
 }

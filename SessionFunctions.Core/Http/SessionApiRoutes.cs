@@ -15,6 +15,15 @@ public static class SessionApiRoutes
     /// <summary>A new id for the current session.</summary>
     public const string Regenerate = "session/regenerate";
 
+    /// <summary>Every session of the current session's user (<c>Session:UserIdPath</c>): list them, or sign them all out.</summary>
+    public const string UserSessions = "session/all";
+
+    /// <summary>Every other session of the current session's user: sign them out.</summary>
+    public const string OtherUserSessions = "session/others";
+
+    /// <summary>One session of the current session's user, by the handle <see cref="UserSessions"/> lists: sign it out.</summary>
+    public const string UserSession = "session/all/{handle}";
+
     /// <summary>The liveness probe: the standalone server's <c>/healthz</c>, the Functions app's <c>/api/healthz</c>.</summary>
     public const string Live = "healthz";
 

@@ -22,6 +22,10 @@ public sealed class SessionEndpoints
         new("PatchSession", HttpMethods.Patch, SessionApiRoutes.Session, (endpoints, http) => endpoints.PatchAsync(http)),
         new("RegenerateSession", HttpMethods.Post, SessionApiRoutes.Regenerate, (endpoints, http) => endpoints.RegenerateAsync(http)),
         new("RemoveSession", HttpMethods.Delete, SessionApiRoutes.Session, (endpoints, http) => endpoints.RemoveAsync(http)),
+        new("ListUserSessions", HttpMethods.Get, SessionApiRoutes.UserSessions, (endpoints, http) => endpoints.ListUserSessionsAsync(http)),
+        new("SignOutEverywhere", HttpMethods.Delete, SessionApiRoutes.UserSessions, (endpoints, http) => endpoints.SignOutUserAsync(http, includingCurrent: true)),
+        new("SignOutOthers", HttpMethods.Delete, SessionApiRoutes.OtherUserSessions, (endpoints, http) => endpoints.SignOutUserAsync(http, includingCurrent: false)),
+        new("SignOutUserSession", HttpMethods.Delete, SessionApiRoutes.UserSession, (endpoints, http) => endpoints.SignOutHandleAsync(http)),
     ];
 
     private readonly SessionLifecycle _sessions;
@@ -80,6 +84,16 @@ public sealed class SessionEndpoints
     internal Task RemoveAsync(HttpContext http) => RunAsync(http, async () =>
         await WriteAsync(http, await _sessions.RemoveAsync(http, EntityTags.IfMatch(http.Request))));
 
+    internal Task ListUserSessionsAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.ListUserSessionsAsync(http)));
+
+    internal Task SignOutUserAsync(HttpContext http, bool includingCurrent) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.SignOutUserAsync(http, includingCurrent)));
+
+    // The handle is the last path segment: both hosts route it, and neither needs to pass route values.
+    internal Task SignOutHandleAsync(HttpContext http) => RunAsync(http, async () =>
+        await WriteAsync(http, await _sessions.SignOutHandleAsync(http, Uri.UnescapeDataString((http.Request.Path.Value ?? "").TrimEnd('/').Split('/')[^1]))));
+
     /// <summary>404, or 405 with <c>Allow</c> when the path exists with other methods: problem+json, as every other error.</summary>
     internal Task FallbackAsync(HttpContext http)
     {
@@ -87,11 +101,20 @@ public sealed class SessionEndpoints
         var path = (http.Request.Path.Value ?? "").Trim('/');
         var prefix = SessionApiRoutes.Prefix + "/";
         if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) path = path[prefix.Length..];
-        var allowed = Routes.Where(r => string.Equals(r.Pattern, path, StringComparison.OrdinalIgnoreCase)).Select(r => r.Method).ToList();
+        var allowed = Routes.Where(r => PatternMatches(r.Pattern, path)).Select(r => r.Method).ToList();
         if (allowed.Count == 0) return SessionProblem.RouteNotFound.WriteAsync(http, $"No resource at {http.Request.Path}.");
         var allow = string.Join(", ", allowed);
         http.Response.Headers.Allow = allow;
         return SessionProblem.MethodNotAllowed.WriteAsync(http, $"{http.Request.Method} is not supported here; use {allow}.");
+    }
+
+    /// <summary>Whether <paramref name="path"/> is an instance of <paramref name="pattern"/>, whose <c>{name}</c> segments take any one segment.</summary>
+    private static bool PatternMatches(string pattern, string path)
+    {
+        var patternSegments = pattern.Split('/');
+        var pathSegments = path.Split('/');
+        return patternSegments.Length == pathSegments.Length && patternSegments.Zip(pathSegments).All(p =>
+            p.First.StartsWith('{') ? p.Second.Length > 0 : string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase));
     }
 
     private Task<SessionEdit?> ReadEditAsync(HttpContext http, bool required, SessionEditKind kind = SessionEditKind.Replace) =>
@@ -111,6 +134,21 @@ public sealed class SessionEndpoints
                 // OWASP: at logout, tell the browser to drop the site's cookies too (secure contexts only).
                 if (_options.ClearSiteData) http.Response.Headers["Clear-Site-Data"] = "\"cookies\"";
                 http.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+            case SessionOutcomeKind.SignedOut:
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+                break;
+            case SessionOutcomeKind.List:
+                http.Response.StatusCode = StatusCodes.Status200OK;
+                http.Response.ContentType = "application/json; charset=utf-8";
+                var list = new System.Text.Json.Nodes.JsonObject { ["sessions"] = new System.Text.Json.Nodes.JsonArray([.. outcome.Sessions!.Select(s => s.ToJson())]) };
+                await http.Response.WriteAsync(list.ToJsonString(), http.RequestAborted);
+                break;
+            case SessionOutcomeKind.NoUser:
+                await SessionProblem.NoUser.WriteAsync(http, outcome.Detail);
+                break;
+            case SessionOutcomeKind.HandleNotFound:
+                await SessionProblem.UserSessionNotFound.WriteAsync(http);
                 break;
             case SessionOutcomeKind.NotModified:
                 http.Response.Headers.ETag = EntityTags.Of(outcome.Session!.Hash);

@@ -18,6 +18,8 @@ internal sealed record SessionProblem(int Status, string Name, string Title)
     public static readonly SessionProblem BadRequest = new(400, "bad-request", "The request is malformed.");
     public static readonly SessionProblem CrossSiteRequest = new(403, "cross-site-request", "A state-changing request from another site was refused (CSRF protection).");
     public static readonly SessionProblem NotFound = new(404, "session-not-found", "There is no session.");
+    public static readonly SessionProblem NoUser = new(404, "no-user", "The session has no signed-in user, or the user index is off.");
+    public static readonly SessionProblem UserSessionNotFound = new(404, "user-session-not-found", "No session of this user has that handle.");
     public static readonly SessionProblem RouteNotFound = new(404, "not-found", "There is no such resource.");
     public static readonly SessionProblem MethodNotAllowed = new(405, "method-not-allowed", "The resource does not support this method; see Allow.");
     public static readonly SessionProblem RequestTimeout = new(408, "request-timeout", "The request body did not arrive in time.");

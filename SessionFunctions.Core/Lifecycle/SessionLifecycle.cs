@@ -18,7 +18,7 @@ namespace SessionFunctions;
 /// value built on a stale one and no concurrent write is lost; cookies change only once the store has done what they
 /// announce; a failed operation leaves the client's cookies and the stored sessions as they were.
 /// </remarks>
-internal sealed class SessionLifecycle(
+internal sealed partial class SessionLifecycle(
     SessionRepository repository,
     ISessionIdStore ids,
     ISessionIdGenerator generator,
@@ -51,8 +51,13 @@ internal sealed class SessionLifecycle(
         var replaced = ids.Get(http).Id;
         var session = await NewAsync(http, NewData());
         if (edit is not null) Apply(http, session, edit);
+        var replacedUser = replaced is null ? null : await UserOfAsync(http, replaced);
         if (!await StoreNewAsync(http, session)) return SessionOutcome.NotStored;
-        if (replaced is not null) await DestroyReplacedAsync(http, replaced, session);
+        if (replaced is not null)
+        {
+            await DestroyReplacedAsync(http, replaced, session);
+            await TryUnindexAsync(replacedUser, replaced);
+        }
         ids.Set(http, session.Id, CookieOf(session));
         metrics.Created();
         return SessionOutcome.Created(session);
@@ -76,6 +81,8 @@ internal sealed class SessionLifecycle(
         }
         else if (_options.Rolling || session.ResignCookie)
         {
+            // A rolling read extends the session's life, and so its index entry's.
+            if (_options.Rolling) await JoinAsync(http, session);
             ids.Set(http, session.Id, CookieOf(session));
         }
         return ifNoneMatch?.Matches(session.Hash) == true ? SessionOutcome.NotModified(session) : SessionOutcome.Ok(session);
@@ -117,12 +124,14 @@ internal sealed class SessionLifecycle(
             var removal = await DestroyReplacedIfAsync(http, current, next);
             if (removal == ReplaceOutcome.Done)
             {
+                await TryUnindexAsync(current.StoredUserId, current.Id);
                 ids.Set(http, next.Id, CookieOf(next));
                 metrics.Regenerated();
                 return SessionOutcome.Ok(next);
             }
             // Not done: the new session goes, and the other request's cookies stand (answering with ours would undo them).
             await TryDestroyAsync(next.Id);
+            await TryUnindexAsync(UserIdOf(next.Data), next.Id);
             if (removal is ReplaceOutcome.Changed changed)
             {
                 // A save changed it after it was copied: copy it again, so the new session does not lose that save.
@@ -143,6 +152,7 @@ internal sealed class SessionLifecycle(
     public async Task<SessionOutcome> RemoveAsync(HttpContext http, SessionPrecondition? ifMatch)
     {
         var id = ids.Get(http).Id;
+        var user = id is null ? null : await UserOfAsync(http, id);
         // Delete first: a delete that fails must leave the cookies, so the client can retry (and the session is not left alive unnoticed).
         if (ifMatch is { IsAny: false })
         {
@@ -160,10 +170,12 @@ internal sealed class SessionLifecycle(
                 if (removal == ReplaceOutcome.Missing) break;
             }
             if (failed is not null) return failed;
+            await TryUnindexAsync(user, id);
         }
         else if (id is not null)
         {
             var existed = await repository.DestroyAsync(id, http.RequestAborted);
+            await TryUnindexAsync(user, id);
             if (!existed && ifMatch is not null) return SessionOutcome.PreconditionFailed(null);
         }
         else if (ifMatch is not null)
@@ -196,7 +208,7 @@ internal sealed class SessionLifecycle(
         }
 
         if (recall && _recallAllowed && repository.Recall(incoming.Id, partial) is { } recalled)
-            return Session.Loaded(incoming.Id, recalled, _options.Cookie, incoming.SignedWithOldKey, recalled: true);
+            return Tracked(Session.Loaded(incoming.Id, recalled, _options.Cookie, incoming.SignedWithOldKey, recalled: true));
 
         StoredSession? stored;
         try
@@ -215,7 +227,7 @@ internal sealed class SessionLifecycle(
             ids.Reset(http, _defaultCookie);
             return null;
         }
-        return Session.Loaded(incoming.Id, stored, _options.Cookie, incoming.SignedWithOldKey);
+        return Tracked(Session.Loaded(incoming.Id, stored, _options.Cookie, incoming.SignedWithOldKey));
     }
 
     /// <summary>
@@ -255,6 +267,7 @@ internal sealed class SessionLifecycle(
             if (outcome is null) return SessionOutcome.NotStored;
             if (outcome == ReplaceOutcome.Done)
             {
+                await LeftUserAsync(session);
                 session.MarkStored();
                 ids.Set(http, session.Id, CookieOf(session));
                 metrics.Saved();
@@ -264,7 +277,7 @@ internal sealed class SessionLifecycle(
             {
                 // Another writer got in first, and nothing was written: start again from what it left.
                 if (ifMatch is { IsAny: false }) return SessionOutcome.PreconditionFailed(changed.Current.Hash);
-                session = Session.Loaded(session.Id, changed.Current, _options.Cookie, session.ResignCookie);
+                session = Tracked(Session.Loaded(session.Id, changed.Current, _options.Cookie, session.ResignCookie));
                 if (edit is not null) Apply(http, session, edit);
                 Log.SaveRedone(logger);
                 metrics.Redone();
@@ -335,6 +348,8 @@ internal sealed class SessionLifecycle(
             bool created;
             try
             {
+                // The index first: a session is never alive under a user without being in that user's index.
+                await JoinAsync(http, session);
                 created = await repository.CreateAsync(session.Id, session.ToStored(), CookieOf(session), http.RequestAborted);
             }
             catch (Exception error) when (error is not OperationCanceledException)
@@ -360,6 +375,7 @@ internal sealed class SessionLifecycle(
         BeforeSave(http, session);
         try
         {
+            await JoinAsync(http, session);
             return await repository.ReplaceAsync(session.Id, session.ToStored(), CookieOf(session), session.ExpectedHash!, http.RequestAborted);
         }
         catch (Exception error) when (error is not OperationCanceledException)

@@ -29,14 +29,33 @@ internal enum SessionOutcomeKind
 
     /// <summary>A concurrent request changed or removed the session; <see cref="SessionOutcome.Detail"/> says how (409).</summary>
     Conflict,
+
+    /// <summary>The user's sessions (200), in <see cref="SessionOutcome.Sessions"/>.</summary>
+    List,
+
+    /// <summary>Other sessions of the user were signed out; this one and its cookies stand (204).</summary>
+    SignedOut,
+
+    /// <summary>The session has no user id, or the user index is off; <see cref="SessionOutcome.Detail"/> says which (404).</summary>
+    NoUser,
+
+    /// <summary>No session of the user has that handle (404).</summary>
+    HandleNotFound,
 }
 
 /// <summary>The result of one operation: its kind, the session it ends with, and for a conflict, why.</summary>
-internal sealed record SessionOutcome(SessionOutcomeKind Kind, Session? Session = null, string? Detail = null, string? CurrentHash = null)
+internal sealed record SessionOutcome(
+    SessionOutcomeKind Kind, Session? Session = null, string? Detail = null, string? CurrentHash = null, IReadOnlyList<UserSessionView>? Sessions = null)
 {
     public static readonly SessionOutcome Removed = new(SessionOutcomeKind.Removed);
     public static readonly SessionOutcome NotFound = new(SessionOutcomeKind.NotFound);
     public static readonly SessionOutcome NotStored = new(SessionOutcomeKind.NotStored);
+    public static readonly SessionOutcome SignedOut = new(SessionOutcomeKind.SignedOut);
+    public static readonly SessionOutcome HandleNotFound = new(SessionOutcomeKind.HandleNotFound);
+
+    public static SessionOutcome List(IReadOnlyList<UserSessionView> sessions) => new(SessionOutcomeKind.List, Sessions: sessions);
+
+    public static SessionOutcome NoUser(string detail) => new(SessionOutcomeKind.NoUser, Detail: detail);
 
     public static SessionOutcome Created(Session session) => new(SessionOutcomeKind.Created, session);
 

@@ -4,11 +4,12 @@ namespace SessionFunctions;
 /// koa's MemoryStore: the default when no Redis is configured. Thread-safe, honours TTLs, and evicts expired entries
 /// on access and once a minute. Sessions live in this process only, so it is for development and single instances.
 /// </summary>
-public sealed class MemorySessionStore : ISessionStore, IDisposable
+public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, IDisposable
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
 
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IndexEntry> _indexes = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly ITimer _sweeper;
@@ -93,6 +94,52 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
         lock (_lock) return TryGetLive(key, out var entry) ? entry.ExpiresAt - _time.GetUtcNow() : null;
     }
 
+    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            if (!_indexes.TryGetValue(indexKey, out var index) || index.ExpiresAt <= now)
+                index = new IndexEntry(new Dictionary<string, string>(StringComparer.Ordinal), now + ttl);
+            if (UserIndexEntry.Parse(index.Members.GetValueOrDefault(sessionId)) is { } old)
+                entry = entry with { Created = old.Created, Label = old.Label };
+            index.Members[sessionId] = entry.Format();
+            _indexes[indexKey] = index.ExpiresAt < now + ttl ? index with { ExpiresAt = now + ttl } : index;
+            return Task.CompletedTask;
+        }
+    }
+
+    Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyDictionary<string, string> members = _indexes.TryGetValue(indexKey, out var index) && index.ExpiresAt > _time.GetUtcNow()
+                ? new Dictionary<string, string>(index.Members, StringComparer.Ordinal)
+                : new Dictionary<string, string>();
+            return Task.FromResult(members);
+        }
+    }
+
+    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_indexes.TryGetValue(indexKey, out var index)) index.Members.Remove(sessionId);
+            return Task.CompletedTask;
+        }
+    }
+
+    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_indexes.TryGetValue(indexKey, out var index) && index.Members.TryGetValue(sessionId, out var text)
+                && (UserIndexEntry.Parse(text) is not { } entry || entry.Seen <= seenAtMost))
+                index.Members.Remove(sessionId);
+            return Task.CompletedTask;
+        }
+    }
+
     public void Dispose() => _sweeper.Dispose();
 
     private bool TryGetLive(string key, out Entry entry)
@@ -118,8 +165,14 @@ public sealed class MemorySessionStore : ISessionStore, IDisposable
             {
                 if (entry.ExpiresAt <= now) _entries.Remove(key);
             }
+            foreach (var (key, index) in _indexes)
+            {
+                if (index.ExpiresAt <= now || index.Members.Count == 0) _indexes.Remove(key);
+            }
         }
     }
 
     private readonly record struct Entry(string Value, DateTimeOffset ExpiresAt);
+
+    private readonly record struct IndexEntry(Dictionary<string, string> Members, DateTimeOffset ExpiresAt);
 }

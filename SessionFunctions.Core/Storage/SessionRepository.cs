@@ -26,6 +26,9 @@ internal sealed class SessionRepository(
     private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);
     private readonly RecentSessionValues _recent = new(options.Value.RecentSessions);
 
+    // The user index's commands: null unless Session:UserIdPath is set (SessionUserIndex checks the store has them).
+    private readonly ISessionUserIndexStore? _index = options.Value.UserIdPath is null ? null : store as ISessionUserIndexStore;
+
     // When the current outage began (ticks of the clock), or 0: one Warning per outage, not one per retry.
     private long _unavailableSince;
 
@@ -125,6 +128,43 @@ internal sealed class SessionRepository(
     }
 
     public string StoreKey(string sessionId) => _options.Prefix + sessionId;
+
+    /// <summary>The key of a user's index: <c>prefix + "user:" + the id, percent-encoded</c> (no <c>{}</c> hash tag, no separator clash).</summary>
+    public string IndexKey(string userId) => _options.Prefix + "user:" + Uri.EscapeDataString(userId);
+
+    /// <summary>Puts the session in its user's index (or refreshes its entry), for at least <paramref name="cookie"/>'s TTL.</summary>
+    public Task IndexAsync(string userId, string sessionId, UserIndexEntry entry, SessionCookie cookie, CancellationToken cancellationToken)
+    {
+        var lifetime = ttl.For(cookie, time.GetUtcNow());
+        return WhenAvailable("index", async ct =>
+        {
+            await Index.IndexAsync(IndexKey(userId), sessionId, entry, lifetime, ct);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <summary>The members of a user's index: sid → entry text.</summary>
+    public Task<IReadOnlyDictionary<string, string>> IndexMembersAsync(string userId, CancellationToken cancellationToken) =>
+        WhenAvailable("index_list", ct => Index.MembersAsync(IndexKey(userId), ct), cancellationToken);
+
+    /// <summary>Takes a session out of its user's index.</summary>
+    public Task UnindexAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
+        WhenAvailable("unindex", async ct =>
+        {
+            await Index.UnindexAsync(IndexKey(userId), sessionId, ct);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Takes a session out of its user's index unless a save indexed it after <paramref name="seenAtMost"/> (Unix ms).</summary>
+    public Task UnindexIfSeenAtMostAsync(string userId, string sessionId, long seenAtMost, CancellationToken cancellationToken) =>
+        WhenAvailable("unindex_if", async ct =>
+        {
+            await Index.UnindexIfSeenAtMostAsync(IndexKey(userId), sessionId, seenAtMost, ct);
+            return true;
+        }, cancellationToken);
+
+    private ISessionUserIndexStore Index => _index ?? throw new InvalidOperationException(
+        "The session store does not implement the user index (Session:UserIdPath); use the memory or Redis store, or unset Session:UserIdPath.");
 
     /// <summary>Whether the store is known to be unavailable right now (a request is waiting for it, or just gave up).</summary>
     public bool IsUnavailable => Volatile.Read(ref _unavailableSince) != 0;

@@ -57,6 +57,17 @@ internal static class SessionApiDocumentation
     private static readonly SessionExampleDoc MergeRememberMe = new("rememberMe", "\"Remember me\" without touching the fields",
         """{"cookie":{"maxAge":2592000000}}""");
 
+    private static readonly SessionProblemUse SessionNotFound = new(SessionProblem.NotFound, Headers: [SessionHeaderDocs.SetCookieClearing],
+        When: "The request carries no valid session. A client that sent a stale cookie gets the clearing pair.");
+    private static readonly SessionProblemUse NoUser = new(SessionProblem.NoUser);
+    private static readonly SessionProblemUse UserSessionsChanging = new(SessionProblem.Conflict,
+        When: "Other requests kept changing one of the user's sessions while it was being signed out; retry.",
+        ExampleDetail: "Other requests kept changing the session during this save; nothing was saved. Retry.");
+
+    private static readonly SessionExampleDoc UserSessionList = new("sessions", "Signed in on two devices", """
+        {"sessions":[{"handle":"Lx0mR3m8b2Yt1cK1m6a0QwS9v2E","current":true,"created":"2025-06-01T09:00:00.000Z","lastSeen":"2025-06-02T17:30:12.345Z","label":"Laptop"},{"handle":"q3B8d1kVz0cY7pLr2tM5wXn4sAa","current":false,"created":"2025-05-28T07:12:00.000Z","lastSeen":"2025-06-01T21:03:44.010Z","label":"Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)"}]}
+        """);
+
     private static readonly SessionProblemUse PreconditionFailed = new(SessionProblem.PreconditionFailed, Headers: [SessionHeaderDocs.ETagCurrent]);
 
     /// <summary>The rows, in the order of <see cref="SessionEndpoints.Routes"/>.</summary>
@@ -186,6 +197,36 @@ internal static class SessionApiDocumentation
             ],
             [CrossSite, PreconditionFailed, .. StoreProblems],
             [SessionHeaderDocs.IfMatch]),
+
+        new("ListUserSessions", "List the user's sessions",
+            "With `Session:UserIdPath` set: every live session of the current session's user, the current one first (`current: true`), then " +
+            "by last save. Each has an opaque `handle` (an HMAC of its id, never the id), its `created` and `lastSeen` times (ISO-8601 UTC; " +
+            "last seen is its last save or rolling read through this API) and the client `label` set at login (the `Session-Client-Label` " +
+            "request header, else the User-Agent, at most 100 characters). Members whose session is gone are pruned.",
+            null,
+            [new(StatusCodes.Status200OK, "The user's sessions.", SessionResponseBody.SessionList, [], [UserSessionList])],
+            [SessionNotFound, NoUser, .. StoreProblems]),
+
+        new("SignOutEverywhere", "Sign out everywhere",
+            "Deletes every session of the current session's user, this one included, and sends the clearing cookie pair.",
+            null,
+            [new(StatusCodes.Status204NoContent, "The user's sessions are gone.", SessionResponseBody.None,
+                [SessionHeaderDocs.SetCookieClearing, SessionHeaderDocs.ClearSiteData], [])],
+            [CrossSite, SessionNotFound, NoUser, UserSessionsChanging, .. StoreProblems]),
+
+        new("SignOutOthers", "Sign out other devices",
+            "Deletes every other session of the current session's user; this one and its cookies stand.",
+            null,
+            [new(StatusCodes.Status204NoContent, "The user's other sessions are gone.", SessionResponseBody.None, [], [])],
+            [CrossSite, SessionNotFound, NoUser, UserSessionsChanging, .. StoreProblems]),
+
+        new("SignOutUserSession", "Sign out one session",
+            "Deletes the session of the current session's user that `handle` (from `GET /api/session/all`) names. The current session's own " +
+            "handle signs it out and clears its cookies.",
+            null,
+            [new(StatusCodes.Status204NoContent, "The session is gone.", SessionResponseBody.None,
+                [SessionHeaderDocs.SetCookieClearing, SessionHeaderDocs.ClearSiteData], [])],
+            [CrossSite, SessionNotFound, NoUser, new(SessionProblem.UserSessionNotFound), UserSessionsChanging, .. StoreProblems]),
     ];
 
     /// <summary>The row of the route named <paramref name="routeName"/>, or null when it has none (<c>OpenApiTests</c> fails then).</summary>
@@ -230,6 +271,9 @@ internal enum SessionResponseBody
 
     /// <summary>The session as JSON.</summary>
     Session,
+
+    /// <summary>The user's sessions: <c>{"sessions":[…]}</c>.</summary>
+    SessionList,
 }
 
 /// <summary>A successful response.</summary>

@@ -43,6 +43,10 @@ internal static class SessionProblemDocs
             "judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.",
             "A cross-site request from https://evil.example is not allowed to change the session; add the SPA's origin to Cors:AllowedOrigins."),
         ["session-not-found"] = new("The request carries no valid session."),
+        ["no-user"] = new(
+            "`/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).",
+            "The session has no user id at /user/id."),
+        ["user-session-not-found"] = new("`DELETE /api/session/all/{handle}`: no live session of this user has that handle."),
         ["not-found"] = new("No resource at that path below `/api`.", "No resource at /api/sessions."),
         ["method-not-allowed"] = new("The path exists, but not with this method; `Allow` lists those it takes.",
             "TRACE is not supported here; use POST, GET, PUT, DELETE.", [SessionHeaderDocs.Allow]),
