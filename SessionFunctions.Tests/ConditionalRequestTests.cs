@@ -92,6 +92,24 @@ public sealed class ConditionalRequestTests(RedisServer redis)
         Assert.Equal(204, (await client.SendAsync(HttpMethod.Delete, "/api/session", null, IfMatch(ETag(ok)!))).Status);
     }
 
+    [Theory]
+    [InlineData("W/{0}")]
+    [InlineData("\"abc\"")]
+    [InlineData(",")]
+    public async Task A_delete_whose_if_match_names_no_usable_tag_is_412_and_deletes_nothing(string ifMatch)
+    {
+        using var api = SessionApiFactory.WithRedis(redis);
+        var client = api.CreateSessionClient();
+        var etag = ETag(await client.PostAsync(json: """{"count":1}"""))!;
+
+        var delete = await client.SendAsync(HttpMethod.Delete, "/api/session", null, IfMatch(string.Format(System.Globalization.CultureInfo.InvariantCulture, ifMatch, etag)));
+
+        // If-Match compares strongly: a weak or malformed tag matches nothing, so the logout must not be announced.
+        Assert.Equal(412, delete.Status);
+        Assert.Empty(delete.SetCookies);
+        Assert.True(await redis.Database.KeyExistsAsync(SessionKeys.Of(client.Jar["koa.sid"])));
+    }
+
     [Fact]
     public async Task If_match_star_means_only_if_a_session_exists()
     {

@@ -114,7 +114,9 @@ internal sealed partial class SessionLifecycle(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var current = await LoadAsync(http, recall: false);
+            // A regenerate that finds no session leaves the cookies alone: a concurrent regenerate that won may just have
+            // set new ones, which clearing would undo.
+            var current = await LoadAsync(http, recall: false, resetStale: false);
             if (current is null) return ifMatch is null ? SessionOutcome.NotFound : SessionOutcome.PreconditionFailed(null);
             if (ifMatch?.Matches(current.ExpectedHash) == false) return SessionOutcome.PreconditionFailed(current.ExpectedHash);
             var next = await NewAsync(http, (JsonObject)current.Data.DeepClone());
@@ -156,19 +158,13 @@ internal sealed partial class SessionLifecycle(
         // Delete first: a delete that fails must leave the cookies, so the client can retry (and the session is not left alive unnoticed).
         if (ifMatch is { IsAny: false })
         {
-            if (id is null) return SessionOutcome.PreconditionFailed(null);
-            SessionOutcome? failed = null;
-            foreach (var hash in ifMatch.Hashes!)
-            {
-                var removal = await repository.DestroyIfAsync(id, hash, http.RequestAborted);
-                if (removal == ReplaceOutcome.Done)
-                {
-                    failed = null;
-                    break;
-                }
-                failed = SessionOutcome.PreconditionFailed((removal as ReplaceOutcome.Changed)?.Current.Hash);
-                if (removal == ReplaceOutcome.Missing) break;
-            }
+            // No usable tag (weak, malformed, or none) names nothing: 412, never a delete that did not happen.
+            if (id is null || ifMatch.Hashes!.Count == 0) return SessionOutcome.PreconditionFailed(null);
+            // One conditional delete; a second only if the first found a value the client also named.
+            var removal = await repository.DestroyIfAsync(id, ifMatch.Hashes.First(), http.RequestAborted);
+            if (removal is ReplaceOutcome.Changed other && ifMatch.Hashes.Contains(other.Current.Hash))
+                removal = await repository.DestroyIfAsync(id, other.Current.Hash, http.RequestAborted);
+            var failed = removal == ReplaceOutcome.Done ? null : SessionOutcome.PreconditionFailed((removal as ReplaceOutcome.Changed)?.Current.Hash);
             if (failed is not null) return failed;
             await TryUnindexAsync(user, id);
         }
@@ -198,12 +194,13 @@ internal sealed partial class SessionLifecycle(
     /// </param>
     /// <param name="partial">With <paramref name="recall"/>: a session of which only the cookie object is remembered will do (a <c>PUT</c>).</param>
     /// <param name="refreshTtl">Give the session a fresh TTL in the same command (rolling).</param>
-    private async Task<Session?> LoadAsync(HttpContext http, bool recall, bool partial = false, bool refreshTtl = false)
+    /// <param name="resetStale">Send the clearing cookies to a client whose sid cannot be used (every operation but regenerate).</param>
+    private async Task<Session?> LoadAsync(HttpContext http, bool recall, bool partial = false, bool refreshTtl = false, bool resetStale = true)
     {
         var incoming = ids.Get(http);
         if (incoming.Id is null)
         {
-            if (incoming.Stale) ids.Reset(http, _defaultCookie);
+            if (incoming.Stale && resetStale) ids.Reset(http, _defaultCookie);
             return null;
         }
 
@@ -224,7 +221,7 @@ internal sealed partial class SessionLifecycle(
 
         if (stored is null || !validator.IsValid(http, stored.Data))
         {
-            ids.Reset(http, _defaultCookie);
+            if (resetStale) ids.Reset(http, _defaultCookie);
             return null;
         }
         return Tracked(Session.Loaded(incoming.Id, stored, _options.Cookie, incoming.SignedWithOldKey));

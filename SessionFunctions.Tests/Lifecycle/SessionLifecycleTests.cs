@@ -199,6 +199,20 @@ public sealed partial class SessionLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_regenerate_that_finds_its_session_gone_leaves_the_cookies_alone()
+    {
+        // A double-submitted login: the other request won, deleted this session and set new cookies; clearing them here
+        // would log the user out.
+        var key = await CreateAsync();
+        _store[key] = null;
+
+        var regenerate = await _client.RegenerateAsync();
+
+        Assert.Equal(404, regenerate.Status);
+        Assert.Empty(regenerate.SetCookies);
+    }
+
+    [Fact]
     public async Task A_remove_that_fails_keeps_the_cookies_and_the_session()
     {
         var key = await CreateAsync();
