@@ -3,6 +3,7 @@
 # packages), runs every workload on ours, koa and the limit server, and writes bench/results/latest.md and its chart,
 # bench/results/latest.svg.
 # Usage: bash bench/run.sh [--duration 5] [--rounds 3] [--connections 16] [--soak 60]
+#                          [--warmup 5] [--size-rounds N] [--no-count] [--workloads read,patch,…]
 #        bash bench/run.sh --chart-only    (redraws latest.svg from latest.md; runs nothing, installs nothing)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,11 +1,22 @@
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using StackExchange.Redis;
 
 namespace SessionFunctions.Bench;
 
 /// <summary>One server's share of a workload: what wrk sends to it.</summary>
-public sealed record Target(string Server, string Method, string Path, string? Body = null, bool WithCookies = true);
+/// <param name="Server">The service measured.</param>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Path">The path.</param>
+/// <param name="Body">The body, if any; <c>{n}</c> becomes a per-request counter, <c>{i}</c> the session's index.</param>
+/// <param name="WithCookies">Send a session's cookies.</param>
+/// <param name="ContentType">The body's media type.</param>
+/// <param name="Sessions">Which set of sessions the cookies come from (<see cref="Bench.SessionSets"/>).</param>
+/// <param name="IfMatch">Send each session's current ETag as <c>If-Match</c>, learning the next one from each answer.</param>
+public sealed record Target(string Server, string Method, string Path, string? Body = null, bool WithCookies = true,
+    string ContentType = "application/json", string Sessions = "small", bool IfMatch = false);
 
 public sealed record Workload(string Name, string Description, Target Ours, Target Koa, Target Limit)
 {
@@ -17,10 +28,13 @@ public sealed record Workload(string Name, string Description, Target Ours, Targ
 /// <param name="Server">The server measured.</param>
 /// <param name="Round">The round; 0 is the warm-up.</param>
 /// <param name="Wrk">wrk's numbers.</param>
-/// <param name="RedisCommands">Data commands: those that read or write keys.</param>
+/// <param name="RedisCommands">
+/// Data commands, as Redis counts them (<c>INFO commandstats</c>): those that read or write keys, including the commands a
+/// script runs inside (an <c>EVALSHA</c> of the compare-and-set counts as evalsha + get + set).
+/// </param>
 /// <param name="SelectCommands">
 /// SELECTs, which StackExchange.Redis sends (in the same packet) before the next command after one it sends through
-/// ExecuteAsync, such as our SET … XX GET: connection housekeeping, reported apart.
+/// ExecuteAsync, such as our GETEX: connection housekeeping, reported apart.
 /// </param>
 public sealed record Measurement(string Workload, string Server, int Round, WrkResult Wrk, long RedisCommands, long SelectCommands)
 {
@@ -29,36 +43,112 @@ public sealed record Measurement(string Workload, string Server, int Round, WrkR
     public double SelectsPerRequest => Wrk.Requests == 0 ? 0 : (double)SelectCommands / Wrk.Requests;
 }
 
+/// <summary>Commands one server sent to Redis over some requests, by name, as a MONITOR client saw them.</summary>
+/// <param name="Requests">The requests.</param>
+/// <param name="ByCommand">Commands the server sent, by name (not those run inside scripts, not housekeeping).</param>
+/// <param name="Selects">SELECTs it sent.</param>
+/// <param name="Failed">Requests answered with other than 2xx.</param>
+public sealed record CommandTally(long Requests, IReadOnlyDictionary<string, long> ByCommand, long Selects, long Failed)
+{
+    public double PerRequest => Requests == 0 ? 0 : (double)ByCommand.Values.Sum() / Requests;
+
+    /// <summary>Per request, by name: "evalsha 1.00 + get 0.02 (+ select 1.00)".</summary>
+    public override string ToString()
+    {
+        var f = System.Globalization.CultureInfo.InvariantCulture;
+        if (Requests == 0) return "no requests";
+        var text = ByCommand.Count == 0 ? "none" :
+            string.Join(" + ", ByCommand.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
+                .Select(c => string.Create(f, $"{c.Key} {(double)c.Value / Requests:F2}")));
+        if (Selects * 100 >= Requests) text += string.Create(f, $" (+ select {(double)Selects / Requests:F2})");
+        if (Failed > 0) text += string.Create(f, $", {Failed} not 2xx");
+        return text;
+    }
+}
+
+/// <summary>Round trips of one server in one workload: its first request to each session, and the next ones.</summary>
+/// <param name="Workload">The workload's name.</param>
+/// <param name="Server">The server.</param>
+/// <param name="First">
+/// One request per session, just after another writer changed each of them: what an instance whose memory is stale
+/// pays, and a cold one too (a save then needs a read or a second compare-and-set).
+/// </param>
+/// <param name="Warm">Two more requests per session: a warm instance.</param>
+public sealed record RoundTripCount(string Workload, string Server, CommandTally First, CommandTally Warm);
+
 /// <summary>Starts Redis and the servers, runs every workload on each server, interleaved, for several rounds.</summary>
-public sealed class Bench : IAsyncDisposable
+public sealed partial class Bench : IAsyncDisposable
 {
     private const string Key = "bench-signing-key";
     private const int SessionCount = 64;
+    private static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(250);
 
-    // The .NET servers reach steady state (tier-1 code) only after a few seconds of load; 1 s left the first round cold.
-    private const int WarmUpSeconds = 5;
-    private const string SessionJson = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000},"count":{n},"user":"ada"}""";
+    // What our server stores for a new session's cookie object with the default options; checked at start.
+    private const string CookiePrefix = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000}""";
+    private const string SessionJson = CookiePrefix + ""","count":{n},"user":"ada"}""";
+
+    /// <summary>The sets of sessions, each of <see cref="SessionCount"/>: name and the length of the stored JSON (0: small, about 100 characters).</summary>
+    public static IReadOnlyList<(string Name, int Length)> SessionSets { get; } = [("small", 0), ("1k", 1024), ("16k", 16 * 1024), ("60k", 60 * 1024)];
 
     private readonly BenchSettings _settings;
     private readonly List<Service> _services = [];
+    private readonly Dictionary<string, List<(string Sid, string Cookies)>> _sessions = [];
     private ConnectionMultiplexer? _redis;
-    private string _cookies = "";
+    private int _redisPort;
 
     private Bench(BenchSettings settings) => _settings = settings;
+
+    /// <summary>The fields of a session of the set <paramref name="size"/>: padded so that the stored JSON is that long.</summary>
+    private static string Fields(string size, string count, string? index = null)
+    {
+        var length = SessionSets.Single(s => s.Name == size).Length;
+        var fields = $"\"count\":{count},\"user\":\"ada\"" + (index is null ? "" : $",\"i\":{index}");
+        if (length == 0) return fields;
+        // {"cookie":{…},"count":0,"user":"ada","pad":"…"}: the padding makes up the rest.
+        var pad = length - (CookiePrefix.Length + 1 + fields.Replace(count, "0", StringComparison.Ordinal).Length + ",\"pad\":\"\"}".Length);
+        return fields + ",\"pad\":\"" + new string('x', pad) + "\"";
+    }
+
+    /// <summary>A request body of our API or Koa's: the session's fields.</summary>
+    private static string Body(string size, string? index = null) => "{" + Fields(size, "{n}", index) + "}";
+
+    /// <summary>What the limit server writes: the whole session, as our server stores it.</summary>
+    private static string Stored(string size, string? index = null) => CookiePrefix + "," + Fields(size, "{n}", index) + "}";
 
     public static IReadOnlyList<Workload> Workloads { get; } =
     [
         new("read", "GET an existing, unchanged session",
             new("ours", "GET", "/api/session"), new("koa", "GET", "/session"), new("limit", "GET", "/limit/read")),
-        new("write", "change one field and save",
+        new("write", "change one field and save; the limit is a blind SETEX (as in the first benchmark)",
             new("ours", "PUT", "/api/session", """{"count":{n},"user":"ada"}"""), new("koa", "POST", "/session/increment"),
             new("limit", "PUT", "/limit/write", SessionJson)),
         new("create", "a new session per request",
-            new("ours", "POST", "/api/session", """{"count":1}""", WithCookies: false), new("koa", "POST", "/session/merge", """{"count":1}""", WithCookies: false),
+            new("ours", "POST", "/api/session", """{"count":1}""", WithCookies: false),
+            new("koa", "POST", "/session/merge", """{"count":1}""", WithCookies: false),
             new("limit", "POST", "/limit/create", SessionJson, WithCookies: false)),
-        new("rolling", "GET with rolling on (re-save, re-send the cookie)",
+        new("rolling", "GET with rolling on (refresh the TTL, re-send the cookie); the limit is one GETEX",
             new("ours-rolling", "GET", "/api/session"), new("koa-rolling", "GET", "/session"), new("limit", "GET", "/limit/rolling")),
+        new("patch", "change one field (ours: PATCH merge-patch; koa: POST /session/merge); the limit is one compare-and-set",
+            new("ours", "PATCH", "/api/session", """{"count":{n}}""", ContentType: "application/merge-patch+json"),
+            new("koa", "POST", "/session/merge", """{"count":{n}}"""),
+            new("limit", "PUT", "/limit/cas", SessionJson)),
+        new("put-if-match", "PUT with If-Match naming the current value (koa has none: its PUT); the limit is one compare-and-set",
+            new("ours", "PUT", "/api/session", Body("small", "{i}"), IfMatch: true),
+            new("koa", "PUT", "/session", Body("small", "{i}"), IfMatch: true),
+            new("limit", "PUT", "/limit/cas-if-match", Stored("small", "{i}"), IfMatch: true)),
+        .. SessionSets.Where(s => s.Length > 0).SelectMany(s => new Workload[]
+        {
+            new($"read-{s.Name}", $"GET a session of {s.Length} characters",
+                new("ours", "GET", "/api/session", Sessions: s.Name), new("koa", "GET", "/session", Sessions: s.Name),
+                new("limit", "GET", "/limit/read", Sessions: s.Name)),
+            new($"write-{s.Name}", $"PUT a session of {s.Length} characters with one field changed; the limit is one compare-and-set",
+                new("ours", "PUT", "/api/session", Body(s.Name), Sessions: s.Name), new("koa", "PUT", "/session", Body(s.Name), Sessions: s.Name),
+                new("limit", "PUT", "/limit/cas", Stored(s.Name), Sessions: s.Name)),
+        }),
     ];
+
+    /// <summary>The workloads this run measures (<c>--workloads</c>, else all).</summary>
+    public IReadOnlyList<Workload> Selected => _settings.Workloads is { } names ? [.. Workloads.Where(w => names.Contains(w.Name))] : Workloads;
 
     public static async Task<Bench> StartAsync(BenchSettings settings)
     {
@@ -79,11 +169,11 @@ public sealed class Bench : IAsyncDisposable
     private async Task StartServicesAsync()
     {
         var root = _settings.Root;
-        var redisPort = Service.FreePort();
+        _redisPort = Service.FreePort();
         _services.Add(await Service.StartAsync("redis", "redis-server",
-            ["--port", $"{redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], root, redisPort));
-        _redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{redisPort},allowAdmin=true");
-        var connection = $"127.0.0.1:{redisPort}";
+            ["--port", $"{_redisPort}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], root, _redisPort));
+        _redis = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{_redisPort},allowAdmin=true");
+        var connection = $"127.0.0.1:{_redisPort}";
 
         var server = Path.Combine(root, "SessionFunctions.Server", "bin", "Release", "net10.0", "SessionFunctions.Server.dll");
         var limit = Path.Combine(root, "bench", "LimitServer", "bin", "Release", "net10.0", "LimitServer.dll");
@@ -101,7 +191,7 @@ public sealed class Bench : IAsyncDisposable
         };
         Dictionary<string, string> Koa(bool rolling) => new()
         {
-            ["REDIS_PORT"] = $"{redisPort}",
+            ["REDIS_PORT"] = $"{_redisPort}",
             ["KEYS"] = JsonSerializer.Serialize(new[] { Key }),
             ["SESSION_OPTIONS"] = rolling ? """{"rolling":true}""" : "{}",
         };
@@ -120,35 +210,55 @@ public sealed class Bench : IAsyncDisposable
             new Dictionary<string, string> { ["Redis__ConnectionString"] = connection }));
     }
 
-    /// <summary>Sessions created by this service; Koa and the limit server use the very same cookies and keys.</summary>
+    /// <summary>
+    /// Sessions created by our server, <see cref="SessionCount"/> of each set; Koa and the limit server use the very same
+    /// cookies and keys.
+    /// </summary>
     private async Task CreateSessionsAsync()
     {
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(Find("ours").Url) };
-        var cookies = new List<string>();
-        for (var i = 0; i < SessionCount; i++)
+        var database = _redis!.GetDatabase();
+        foreach (var (set, length) in SessionSets)
         {
-            using var response = await http.PostAsJsonAsync("/api/session", new { count = 0, user = "ada" });
-            response.EnsureSuccessStatusCode();
-            cookies.Add(string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(h => h.Split(';')[0])));
+            var sessions = new List<(string, string)>();
+            var body = "{" + Fields(set, "0") + "}";
+            for (var i = 0; i < SessionCount; i++)
+            {
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using var response = await http.PostAsync("/api/session", content);
+                response.EnsureSuccessStatusCode();
+                var pairs = response.Headers.GetValues("Set-Cookie").Select(h => h.Split(';')[0]).ToList();
+                var sid = pairs.Single(p => p.StartsWith("koa.sid=", StringComparison.Ordinal))["koa.sid=".Length..];
+                sessions.Add((sid, string.Join("; ", pairs)));
+            }
+            // The limit server writes what our server would store: check that the shapes agree.
+            var stored = (string?)await database.StringGetAsync("koa:sess:" + sessions[0].Item1) ?? "";
+            var expected = CookiePrefix + "," + Fields(set, "0") + "}";
+            if (stored != expected)
+                throw new InvalidOperationException($"Our server stored {Shorten(stored)}, not {Shorten(expected)}: update Bench.CookiePrefix.");
+            if (length > 0 && stored.Length != length) throw new InvalidOperationException($"A {set} session is {stored.Length} characters, not {length}.");
+            _sessions[set] = sessions;
         }
-        _cookies = string.Join("|", cookies);
     }
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 
     public async Task<List<Measurement>> RunAsync()
     {
         var measurements = new List<Measurement>();
-        foreach (var workload in Workloads)
+        foreach (var workload in Selected)
             foreach (var target in workload.Targets)
-                await MeasureAsync(workload, target, 0, WarmUpSeconds); // JIT tiering, connection pools, V8
+                await MeasureAsync(workload, target, 0, _settings.WarmUpSeconds); // JIT tiering, connection pools, V8
 
         for (var round = 1; round <= _settings.Rounds; round++)
         {
-            foreach (var workload in Workloads)
+            foreach (var workload in Selected)
             {
+                if (round > RoundsOf(workload)) continue;
                 foreach (var target in workload.Targets)
                 {
                     var measurement = await MeasureAsync(workload, target, round, _settings.DurationSeconds);
-                    Console.Error.WriteLine($"round {round} {workload.Name,-8} {target.Server,-13} {measurement.Wrk.RequestsPerSecond,10:F0} req/s  p99 {measurement.Wrk.P99Ms,7:F2} ms  {measurement.CommandsPerRequest:F2} cmd/req (+{measurement.SelectsPerRequest:F2} SELECT)  errors {measurement.Wrk.Errors}");
+                    Console.Error.WriteLine($"round {round} {workload.Name,-12} {target.Server,-13} {measurement.Wrk.RequestsPerSecond,10:F0} req/s  p99 {measurement.Wrk.P99Ms,7:F2} ms  {measurement.CommandsPerRequest:F2} cmd/req (+{measurement.SelectsPerRequest:F2} SELECT)  errors {measurement.Wrk.Errors} ({measurement.Wrk.NonSuccess} not 2xx)");
                     measurements.Add(measurement);
                 }
             }
@@ -156,13 +266,97 @@ public sealed class Bench : IAsyncDisposable
         return measurements;
     }
 
+    /// <summary>The rounds a workload gets: the size variants may get fewer (<c>--size-rounds</c>) to bound the run.</summary>
+    public int RoundsOf(Workload workload) =>
+        workload.Ours.Sessions == "small" ? _settings.Rounds : Math.Min(_settings.Rounds, _settings.SizeRounds ?? _settings.Rounds);
+
+    /// <summary>
+    /// Round trips per request: after the rounds, each server gets each workload's requests once more, one at a time
+    /// from this process, while a MONITOR client sees every command Redis executes and whether a client sent it or a
+    /// script ran it. One request per session first, just after another writer changed them (stale memory, as good as cold),
+    /// then two more per session (warm). One at a time, no two requests race for a session, so these are the counts of
+    /// the design; the rounds' commandstats show the counts under load, conflicts included.
+    /// </summary>
+    public async Task<List<RoundTripCount>> CountRoundTripsAsync()
+    {
+        var counts = new List<RoundTripCount>();
+        foreach (var workload in Selected)
+        {
+            foreach (var target in workload.Targets)
+            {
+                await WriteElsewhereAsync(target.Sessions);
+                var first = await CountAsync(target, perSession: 1);
+                var warm = await CountAsync(target, perSession: 2);
+                Console.Error.WriteLine($"count {workload.Name,-12} {target.Server,-13} first {first}; warm {warm}");
+                counts.Add(new RoundTripCount(workload.Name, target.Server, first, warm));
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>
+    /// Changes every session of a set as another writer (Koa, another instance) would: a new count, written straight to
+    /// Redis. What a server remembers of them is then stale, as it would be after a restart or behind a load balancer.
+    /// </summary>
+    private async Task WriteElsewhereAsync(string set)
+    {
+        var database = _redis!.GetDatabase();
+        foreach (var (sid, _) in _sessions[set])
+        {
+            var key = "koa:sess:" + sid;
+            var stored = (string?)await database.StringGetAsync(key) ?? throw new InvalidOperationException($"Session {sid} is gone.");
+            var count = Interlocked.Increment(ref _counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var changed = CountField().Replace(stored, "\"count\":" + count, 1);
+            await database.StringSetAsync(key, changed, TimeSpan.FromDays(1));
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"count\":[0-9]+")]
+    private static partial System.Text.RegularExpressions.Regex CountField();
+
+    /// <summary><paramref name="perSession"/> requests to each session of the target's set, one at a time, counted by a MONITOR client.</summary>
+    private async Task<CommandTally> CountAsync(Target target, int perSession)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(Find(target.Server).Url) };
+        var sessions = _sessions[target.Sessions];
+        var etags = target.IfMatch ? await CurrentETagsAsync(sessions) : null;
+        var failed = 0L;
+        var counter = Interlocked.Add(ref _counter, 10_000_000);
+        await using var monitor = await RedisMonitor.StartAsync(_redisPort);
+        for (var round = 0; round < perSession; round++)
+        {
+            for (var i = 0; i < sessions.Count; i++)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(target.Method), target.Path);
+                if (target.WithCookies) request.Headers.Add("Cookie", sessions[i].Cookies);
+                if (etags is not null) request.Headers.TryAddWithoutValidation("If-Match", etags[i]);
+                if (target.Body is not null)
+                {
+                    var n = (++counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    var body = target.Body.Replace("{n}", n, StringComparison.Ordinal).Replace("{i}", $"{i}", StringComparison.Ordinal);
+                    request.Content = new StringContent(body, Encoding.UTF8);
+                    request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(target.ContentType);
+                }
+                using var response = await http.SendAsync(request);
+                await response.Content.ReadAsByteArrayAsync();
+                if (!response.IsSuccessStatusCode) failed++;
+                if (etags is not null && response.Headers.ETag is { } etag) etags[i] = etag.ToString();
+            }
+        }
+        var (byCommand, selects) = await monitor.StopAsync(_redisPort);
+        return new CommandTally(perSession * (long)sessions.Count, byCommand, selects, failed);
+    }
+
+    // Where the next run's {n} starts: every run, wrk's or the counting pass's, gets a range of its own.
+    private long _counter;
+
     /// <summary>Writes and reads against this service for the soak period, sampling its resident memory every 5 s.</summary>
     public async Task<List<(int Second, double RssMiB)>> SoakAsync()
     {
         var ours = Find("ours");
         var samples = new List<(int, double)> { (0, ours.RssMiB()) };
         var write = Workloads.Single(w => w.Name == "write").Ours;
-        var load = Wrk.RunAsync(_settings.Root, ours.Url, _settings.Connections, _settings.SoakSeconds, Environment(write));
+        var load = RunWrkAsync(write, _settings.SoakSeconds);
         for (var second = 5; second <= _settings.SoakSeconds; second += 5)
         {
             await Task.Delay(TimeSpan.FromSeconds(5));
@@ -177,23 +371,51 @@ public sealed class Bench : IAsyncDisposable
 
     private async Task<Measurement> MeasureAsync(Workload workload, Target target, int round, int seconds)
     {
+        // A slow server (Koa) may still be answering the last run's requests wrk gave up on when it stopped: let it finish.
+        await Task.Delay(SettleTime);
         var before = await CommandCountAsync();
-        var wrk = await Wrk.RunAsync(_settings.Root, Find(target.Server).Url, _settings.Connections, seconds, Environment(target));
+        var wrk = await RunWrkAsync(target, seconds);
         var after = await CommandCountAsync();
         return new Measurement(workload.Name, target.Server, round, wrk, after.Data - before.Data, after.Select - before.Select);
     }
 
-    private Dictionary<string, string> Environment(Target target)
+    private async Task<WrkResult> RunWrkAsync(Target target, int seconds) =>
+        await Wrk.RunAsync(_settings.Root, Find(target.Server).Url, _settings.Connections, seconds, await EnvironmentAsync(target));
+
+    private async Task<Dictionary<string, string>> EnvironmentAsync(Target target)
     {
-        var environment = new Dictionary<string, string> { ["METHOD"] = target.Method, ["URL_PATH"] = target.Path, ["COOKIES"] = _cookies };
+        var sessions = _sessions[target.Sessions];
+        var environment = new Dictionary<string, string>
+        {
+            ["METHOD"] = target.Method,
+            ["URL_PATH"] = target.Path,
+            ["COOKIES"] = string.Join("|", sessions.Select(s => s.Cookies)),
+            ["CONTENT_TYPE"] = target.ContentType,
+            // Each run counts {n} from its own start, so no run writes the very text another server wrote before it.
+            ["COUNTER_START"] = Interlocked.Add(ref _counter, 10_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         if (target.Body is not null) environment["BODY"] = target.Body;
         if (!target.WithCookies) environment["NO_COOKIES"] = "1";
+        if (target.IfMatch) environment["ETAGS"] = string.Join("|", await CurrentETagsAsync(sessions));
         return environment;
+    }
+
+    /// <summary>Each session's ETag now, as our server would send it: the SHA-1 of the stored text, quoted.</summary>
+    private async Task<List<string>> CurrentETagsAsync(List<(string Sid, string Cookies)> sessions)
+    {
+        var database = _redis!.GetDatabase();
+        var etags = new List<string>();
+        foreach (var (sid, _) in sessions)
+        {
+            var stored = (string?)await database.StringGetAsync("koa:sess:" + sid) ?? "";
+            etags.Add("\"" + Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(stored))) + "\"");
+        }
+        return etags;
     }
 
     /// <summary>
     /// Commands so far (INFO commandstats): data commands, leaving out the benchmark's own INFO and the clients' pings
-    /// and handshakes, and SELECTs apart.
+    /// and handshakes, and SELECTs apart. Redis counts the commands a script runs too.
     /// </summary>
     private async Task<(long Data, long Select)> CommandCountAsync()
     {
@@ -202,10 +424,8 @@ public sealed class Bench : IAsyncDisposable
         var calls = info.SelectMany(g => g).Select(p => (
             Name: p.Key["cmdstat_".Length..].Split('|')[0],
             Calls: long.Parse(p.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture))).ToList();
-        return (calls.Where(c => !Housekeeping.Contains(c.Name)).Sum(c => c.Calls), calls.Where(c => c.Name == "select").Sum(c => c.Calls));
+        return (calls.Where(c => !RedisMonitor.Housekeeping.Contains(c.Name)).Sum(c => c.Calls), calls.Where(c => c.Name == "select").Sum(c => c.Calls));
     }
-
-    private static readonly HashSet<string> Housekeeping = ["info", "ping", "client", "echo", "select", "config", "cluster", "subscribe", "unsubscribe", "hello", "auth", "command"];
 
     private Service Find(string name) => _services.Single(s => s.Name == name);
 

@@ -5,7 +5,7 @@ namespace SessionFunctions.Bench;
 
 /// <summary>
 /// The results as an SVG chart (results/latest.svg, shown in the README): per workload, grouped bars of req/s and of
-/// p99 latency for ours, koa and the limit server. Drawn here from the numbers, with no plotting package or service, so
+/// p99 latency for ours, koa and the limit server, four workloads to a row. Drawn here from the numbers, with no plotting package or service, so
 /// the benchmark alone regenerates it.
 /// </summary>
 public static class Chart
@@ -14,6 +14,7 @@ public static class Chart
     private const double Left = 92;
     private const double Right = 24;
     private const double PlotHeight = 210;
+    private const int RowSize = 4;
     private const string Font = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif";
     private static readonly XNamespace Ns = "http://www.w3.org/2000/svg";
     private static readonly CultureInfo F = CultureInfo.InvariantCulture;
@@ -32,9 +33,11 @@ public static class Chart
         var subtitle = Wrap(conditions, 140);
         var top = 36 + 18 * subtitle.Count + 22;
         var legendY = top;
-        var throughputTop = legendY + 44;
-        var latencyTop = throughputTop + PlotHeight + 100;
-        var height = latencyTop + PlotHeight + 74;
+        // Rows of at most four workloads, each a throughput panel over a latency panel with axes of their own, so the
+        // bars of a 60 KB session are not drawn on the scale of a 100-byte one.
+        var rows = summary.Chunk(RowSize).ToList();
+        const double PanelStep = PlotHeight + 100;
+        var height = legendY + 44 + rows.Count * 2 * PanelStep - 100 + 74;
 
         var root = new XElement(Ns + "svg",
             new XAttribute("width", Number(Width)), new XAttribute("height", Number(height)),
@@ -49,13 +52,18 @@ public static class Chart
         for (var i = 0; i < subtitle.Count; i++) root.Add(Text(Left - 60, 52 + 18 * i, subtitle[i], 12, fill: "#4b5563"));
         root.Add(Legend(legendY));
 
-        root.Add(Panel(throughputTop, "Throughput: requests per second (higher is better)", "requests per second", summary,
-            s => s.RequestsPerSecond, v => v.ToString("N0", F),
-            w => string.Create(F,
-                $"ours = {w.Ours.RequestsPerSecond / w.Koa.RequestsPerSecond:F2}× koa, {w.Ours.RequestsPerSecond / w.Limit.RequestsPerSecond:F2}× limit")));
-        root.Add(Panel(latencyTop, "Latency: 99th percentile in ms (lower is better)", "p99 latency (ms)", summary,
-            s => s.P99Ms, v => v.ToString("F2", F),
-            w => string.Create(F, $"koa's p99 = {w.Koa.P99Ms / w.Ours.P99Ms:F1}× ours")));
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var throughputTop = legendY + 44 + 2 * r * PanelStep;
+            var latencyTop = throughputTop + PanelStep;
+            root.Add(Panel(throughputTop, "Throughput: requests per second (higher is better)", "requests per second", rows[r],
+                s => s.RequestsPerSecond, v => v.ToString("N0", F),
+                w => string.Create(F,
+                    $"ours = {w.Ours.RequestsPerSecond / w.Koa.RequestsPerSecond:F2}× koa, {w.Ours.RequestsPerSecond / w.Limit.RequestsPerSecond:F2}× limit")));
+            root.Add(Panel(latencyTop, "Latency: 99th percentile in ms (lower is better)", "p99 latency (ms)", rows[r],
+                s => s.P99Ms, v => v.ToString("F2", F),
+                w => string.Create(F, $"koa's p99 = {w.Koa.P99Ms / w.Ours.P99Ms:F1}× ours")));
+        }
 
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root).Declaration + "\n" + root.ToString(SaveOptions.None) + "\n";
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using SessionFunctions.Bench;
 
 // Usage: dotnet SessionFunctions.Bench.dll [--duration 5] [--rounds 3] [--connections 16] [--soak 60]
+//        [--warmup 5] [--size-rounds N] [--no-count] [--workloads read,patch,…]
 //        dotnet SessionFunctions.Bench.dll --chart-only   (redraws results/latest.svg from results/latest.md, runs nothing)
 var settings = BenchSettings.Parse(args);
 var latest = Path.Combine(settings.ResultsDirectory, "latest");
@@ -14,11 +15,14 @@ if (args.Contains("--chart-only"))
 }
 
 await using var bench = await Bench.StartAsync(settings);
+var started = DateTime.UtcNow;
 var results = await bench.RunAsync();
+var roundTrips = settings.CountRoundTrips ? await bench.CountRoundTripsAsync() : null;
 var soak = settings.SoakSeconds > 0 ? await bench.SoakAsync() : null;
+Console.Error.WriteLine($"measured in {(DateTime.UtcNow - started).TotalMinutes:F1} min");
 var conditionsLine = Report.Conditions(settings);
-var summaries = Report.Summarize(results);
-var report = Report.Markdown(conditionsLine, summaries, bench.PeakRss(), soak, settings.SoakSeconds);
+var summaries = Report.Summarize(results, roundTrips);
+var report = Report.Markdown(conditionsLine, summaries, bench.PeakRss(), soak, settings.SoakSeconds, roundTrips);
 
 Directory.CreateDirectory(settings.ResultsDirectory);
 var stamp = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HHmm", CultureInfo.InvariantCulture);

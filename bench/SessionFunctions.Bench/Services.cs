@@ -25,7 +25,7 @@ public sealed class Service(string name, Process process, int port) : IAsyncDisp
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start.");
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (!string.IsNullOrEmpty(e.Data)) Console.Error.WriteLine($"[{name}] {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (!string.IsNullOrEmpty(e.Data) && !IsAbortNoise(e.Data)) Console.Error.WriteLine($"[{name}] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var service = new Service(name, process, port);
@@ -38,6 +38,13 @@ public sealed class Service(string name, Process process, int port) : IAsyncDisp
         }
         return service;
     }
+
+    /// <summary>
+    /// Node logs "Error: aborted" and its stack for every request wrk leaves unanswered when a run ends: expected, and
+    /// left out of the console.
+    /// </summary>
+    private static bool IsAbortNoise(string line) =>
+        line.TrimStart().StartsWith("Error: aborted", StringComparison.Ordinal) || line.TrimStart().StartsWith("at ", StringComparison.Ordinal);
 
     /// <summary>The process's peak resident set size (VmHWM), in MiB.</summary>
     public double PeakRssMiB() => Kibibytes("VmHWM") / 1024.0;

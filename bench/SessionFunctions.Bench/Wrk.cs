@@ -5,7 +5,13 @@ using System.Text.RegularExpressions;
 namespace SessionFunctions.Bench;
 
 /// <summary>One wrk run's numbers.</summary>
-public sealed record WrkResult(double RequestsPerSecond, long Requests, long Errors, double P50Ms, double P99Ms);
+/// <param name="RequestsPerSecond">Completed requests per second.</param>
+/// <param name="Requests">Completed requests.</param>
+/// <param name="Errors">Answers other than 2xx or 3xx, and socket errors (connect, read, write, timeout).</param>
+/// <param name="P50Ms">Median latency.</param>
+/// <param name="P99Ms">99th percentile latency.</param>
+/// <param name="NonSuccess">Answers other than 2xx or 3xx alone.</param>
+public sealed record WrkResult(double RequestsPerSecond, long Requests, long Errors, double P50Ms, double P99Ms, long NonSuccess = 0);
 
 /// <summary>Runs wrk (Debian's package) with bench/wrk/sessions.lua and parses its report.</summary>
 public static partial class Wrk
@@ -41,7 +47,7 @@ public static partial class Wrk
             : 0;
         return new WrkResult(
             double.Parse(RpsRegex().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
-            requests, errors + socketErrors, Latency("50"), Latency("99"));
+            requests, errors + socketErrors, Latency("50"), Latency("99"), errors);
     }
 
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]

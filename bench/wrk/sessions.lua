@@ -1,21 +1,62 @@
--- Shared by every workload: the session cookies (COOKIES, '|'-separated) are used round robin, and METHOD, URL_PATH and
--- BODY say what to send. BODY may contain {n}, replaced by a per-request counter, so every write really changes.
+-- Shared by every workload: the session cookies (COOKIES, '|'-separated) are used round robin, and METHOD, URL_PATH,
+-- CONTENT_TYPE and BODY say what to send. BODY may contain {n}, replaced by a per-request counter (counting from
+-- COUNTER_START, which the harness makes different for every run), so every write really changes, and {i}, replaced by
+-- the index of the session (0-based) the request is for.
+-- ETAGS ('|'-separated, one per cookie, the quoted ETag of each session's current value) turns on conditional saves:
+-- each request sends its session's ETag as If-Match, and learns the next one from the response, which must hold
+-- "i":<index> (the session's body does); a session waiting for its answer is skipped, so two requests never race for
+-- one session and every If-Match names the current value.
 local cookies = {}
 for cookie in string.gmatch(os.getenv("COOKIES") or "", "[^|]+") do table.insert(cookies, cookie) end
 local method = os.getenv("METHOD") or "GET"
 local path = os.getenv("URL_PATH") or "/"
 local body = os.getenv("BODY")
+local content_type = os.getenv("CONTENT_TYPE") or "application/json"
 local use_cookies = os.getenv("NO_COOKIES") == nil
-local counter = 0
+local counter = tonumber(os.getenv("COUNTER_START") or "0")
+
+local etags = nil
+local busy = {}
+if os.getenv("ETAGS") then
+  etags = {}
+  for etag in string.gmatch(os.getenv("ETAGS"), "[^|]+") do table.insert(etags, etag) end
+end
+
+local function next_index()
+  counter = counter + 1
+  if #cookies == 0 then return nil end
+  local index = (counter % #cookies) + 1
+  if etags then
+    for _ = 1, #cookies do
+      if not busy[index] then break end
+      counter = counter + 1
+      index = (counter % #cookies) + 1
+    end
+    busy[index] = true
+  end
+  return index
+end
 
 request = function()
-  counter = counter + 1
+  local index = next_index()
   local headers = {}
-  if use_cookies and #cookies > 0 then headers["Cookie"] = cookies[(counter % #cookies) + 1] end
+  if use_cookies and index then headers["Cookie"] = cookies[index] end
+  if etags and index and etags[index] then headers["If-Match"] = etags[index] end
   local payload = nil
   if body then
-    headers["Content-Type"] = "application/json"
+    headers["Content-Type"] = content_type
     payload = string.gsub(body, "{n}", tostring(counter))
+    if index then payload = string.gsub(payload, "{i}", tostring(index - 1)) end
   end
   return wrk.format(method, path, headers, payload)
+end
+
+if os.getenv("ETAGS") then
+  response = function(status, headers, response_body)
+    local i = tonumber(string.match(response_body or "", '"i":(%d+)'))
+    if not i then return end
+    busy[i + 1] = nil
+    local etag = headers["ETag"] or headers["etag"] or headers["Etag"]
+    if etag then etags[i + 1] = etag end
+  end
 end
