@@ -42,4 +42,27 @@ public sealed class RecentSessionValuesTests
         // Every remove, and every read that finds nothing, forgets; with no slots to pick from, that must not throw.
         Assert.Null(Record.Exception(() => off.Forget(Key)));
     }
+
+    [Fact]
+    public void A_new_key_takes_the_place_of_the_one_used_least_recently_not_of_a_busy_one()
+    {
+        // Two slots, and keys that may sit in either: A and B fill them; A stays busy, B does not. Before, C took its first
+        // slot whatever sat there, so two busy sessions that shared it evicted each other on every save.
+        var values = new RecentSessionValues(2);
+        var candidates = Enumerable.Range(0, 200).Select(i => SessionKeys.Of("k" + i)).Where(k => values.Slots(k) is var s && s.First != s.Second).ToList();
+        var a = candidates[0];
+        values.Remember(a, Value("a"));
+        var slotOfA = values.Slots(a).First;
+        var b = candidates.First(k => k != a);
+        values.Remember(b, Value("b"));
+        Assert.NotNull(values.Recall(a));
+        Assert.NotNull(values.Recall(b));
+        Assert.NotNull(values.Recall(a)); // A is the busy one
+        // C's first slot is A's: only the least-recently-used rule keeps A.
+        var c = candidates.First(k => k != a && k != b && values.Slots(k).First == slotOfA);
+        values.Remember(c, Value("c"));
+        Assert.Equal(Value("a"), values.Recall(a));
+        Assert.Null(values.Recall(b));
+        Assert.Equal(Value("c"), values.Recall(c));
+    }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -185,7 +186,10 @@ public sealed class SessionEndpoints
         // Changes whenever the stored text changes, whoever wrote it (Koa too): a client's If-Match can name it.
         http.Response.Headers.ETag = EntityTags.Of(session.Hash);
         http.Response.ContentType = "application/json; charset=utf-8";
-        await http.Response.WriteAsync(session.ToJson(), http.RequestAborted);
+        var json = session.ToJson();
+        // With its length known, Kestrel sends the body as is: no chunk framing and no separate final chunk to send.
+        http.Response.ContentLength = Encoding.UTF8.GetByteCount(json);
+        await http.Response.WriteAsync(json, http.RequestAborted);
     }
 
     /// <summary>
@@ -252,6 +256,8 @@ public sealed class SessionEndpoints
     /// </summary>
     private void ExpiryHeaders(HttpContext http, Session session)
     {
+        // A plain read sets no TTL, and without absolute timeouts there is no deadline to tell: nothing to read then.
+        if (!session.TtlSet && _options.AbsoluteTimeout is null) return;
         var now = _time.GetUtcNow();
         var cookie = SessionCookie.Read(session.Cookie, _options.Cookie);
         if (session.TtlSet) http.Response.Headers["Session-Idle-Expires"] = SessionCookie.FormatDate(now + _ttl.For(cookie, now));

@@ -16,10 +16,11 @@ internal sealed record RememberedSession(SessionCookie Cookie, string Hash, stri
 /// (see <see cref="SessionRepository.ReplaceAsync"/>). It is never served as a session by itself.
 /// </summary>
 /// <remarks>
-/// A fixed array of slots; each key may sit in one of two, chosen by its hash, and a newer key takes an older one's
-/// place. So there is no eviction bookkeeping and no lock, two busy sessions that share a slot do not keep evicting each
-/// other, and memory stays below <see cref="SessionApiOptions.RecentSessions"/> × (<see cref="MaxValueLength"/> +
-/// <see cref="MaxCookieLength"/>) characters.
+/// A fixed array of slots; each key may sit in one of two, chosen by its hash. A key that is not there takes an empty
+/// one of its two, else the one used least recently, so two busy sessions that share a slot sit side by side instead of
+/// evicting each other on every save. There is no lock and no eviction list: "used" is a stamp from a counter that is
+/// advanced without synchronization (a lost increment only makes the choice slightly less exact). Memory stays below
+/// <see cref="SessionApiOptions.RecentSessions"/> × (<see cref="MaxValueLength"/> + <see cref="MaxCookieLength"/>) characters.
 /// </remarks>
 internal sealed class RecentSessionValues
 {
@@ -30,6 +31,7 @@ internal sealed class RecentSessionValues
     public const int MaxCookieLength = 1024;
 
     private readonly Entry?[] _slots;
+    private long _clock;
 
     public RecentSessionValues(int capacity) => _slots = new Entry?[Math.Max(0, capacity)];
 
@@ -38,7 +40,10 @@ internal sealed class RecentSessionValues
     {
         if (_slots.Length == 0) return null;
         var (first, second) = Slots(key);
-        return Find(first, key) ?? Find(second, key);
+        var entry = Find(first, key) ?? Find(second, key);
+        if (entry is null) return null;
+        entry.LastUsed = Tick();
+        return entry.Session;
     }
 
     /// <summary>Remembers <paramref name="session"/> as what the store holds under <paramref name="key"/>.</summary>
@@ -46,14 +51,23 @@ internal sealed class RecentSessionValues
     {
         if (_slots.Length == 0) return;
         var (first, second) = Slots(key);
-        // Reads remember what is usually already there: leave the slot (and its cache line) alone then.
-        if ((Find(first, key) ?? Find(second, key))?.Hash == session.Hash) return;
-        var entry = new Entry(key, session);
-        var inSecond = Volatile.Read(ref _slots[second]) is { } other && other.Key == key;
-        if (inSecond || (Volatile.Read(ref _slots[first]) is { } occupant && occupant.Key != key && Volatile.Read(ref _slots[second]) is null))
-            Volatile.Write(ref _slots[second], entry);
-        else
-            Volatile.Write(ref _slots[first], entry);
+        var existing = Find(first, key) ?? Find(second, key);
+        if (existing is not null && existing.Session.Hash == session.Hash)
+        {
+            // Reads remember what is usually already there: leave the slot alone then, but count the use.
+            existing.LastUsed = Tick();
+            return;
+        }
+        var entry = new Entry(key, session) { LastUsed = Tick() };
+        var inFirst = Volatile.Read(ref _slots[first]);
+        var inSecond = Volatile.Read(ref _slots[second]);
+        var slot = inFirst?.Key == key ? first
+            : inSecond?.Key == key ? second
+            : inFirst is null ? first
+            : inSecond is null ? second
+            : inSecond.LastUsed < inFirst.LastUsed ? second
+            : first;
+        Volatile.Write(ref _slots[slot], entry);
     }
 
     public void Forget(string key)
@@ -64,8 +78,18 @@ internal sealed class RecentSessionValues
         Clear(second, key);
     }
 
-    private RememberedSession? Find(int slot, string key) =>
-        Volatile.Read(ref _slots[slot]) is { } entry && entry.Key == key ? entry.Session : null;
+    /// <summary>The two slots <paramref name="key"/> may sit in (the same one, now and then).</summary>
+    internal (int First, int Second) Slots(string key)
+    {
+        var hash = (uint)key.GetHashCode();
+        var length = (uint)_slots.Length;
+        return ((int)(hash % length), (int)(((hash >> 16) | (hash << 16)) % length));
+    }
+
+    private long Tick() => _clock = _clock + 1;
+
+    private Entry? Find(int slot, string key) =>
+        Volatile.Read(ref _slots[slot]) is { } entry && entry.Key == key ? entry : null;
 
     private void Clear(int slot, string key)
     {
@@ -73,12 +97,13 @@ internal sealed class RecentSessionValues
         if (entry is not null && entry.Key == key) Interlocked.CompareExchange(ref _slots[slot], null, entry);
     }
 
-    private (int First, int Second) Slots(string key)
+    private sealed class Entry(string key, RememberedSession session)
     {
-        var hash = (uint)key.GetHashCode();
-        var length = (uint)_slots.Length;
-        return ((int)(hash % length), (int)(((hash >> 16) | (hash << 16)) % length));
-    }
+        public string Key { get; } = key;
 
-    private sealed record Entry(string Key, RememberedSession Session);
+        public RememberedSession Session { get; } = session;
+
+        /// <summary>The clock's value when this entry was last remembered or recalled.</summary>
+        public long LastUsed { get; set; }
+    }
 }

@@ -48,14 +48,19 @@ internal sealed class SessionRepository(
         var json = refreshTtl
             ? await WhenAvailable("get_touch", ct => store.GetAndTouchAsync(key, guess, ct), cancellationToken)
             : await WhenAvailable("get", ct => store.GetAsync(key, ct), cancellationToken);
-        var stored = json is null ? null : Read(json);
+        // Usually the text is what this instance last read or wrote: then its hash and cookie options are known, and
+        // comparing the text costs far less than hashing it again (the ETag of every read) and reading the cookie object.
+        var known = json is not null && _recent.Recall(key) is { Json: { } remembered } recalled && string.Equals(remembered, json, StringComparison.Ordinal)
+            ? recalled
+            : null;
+        var stored = json is null ? null : known is null ? Read(json) : ReadKnown(json, known);
         Log.SessionLoaded(logger, stored is not null);
         if (stored is null)
         {
             _recent.Forget(key);
             return null;
         }
-        var cookie = Remember(key, stored);
+        var cookie = known?.Cookie ?? Remember(key, stored);
         if (refreshTtl && ttl.For(cookie, now) is var actual && (actual - guess).Duration() > TimeSpan.FromSeconds(1))
             await WhenAvailable("touch", ct => store.TouchAsync(key, actual, ct), cancellationToken);
         return stored;
@@ -72,7 +77,7 @@ internal sealed class SessionRepository(
         var remembered = _recent.Recall(StoreKey(sessionId));
         var stored = remembered switch
         {
-            { Json: { } json } => Read(json),
+            { Json: { } json } => ReadKnown(json, remembered),
             { CookieJson: { } cookie } when partial && SessionJson.ParseObject(cookie) is { } parsed =>
                 new StoredSession(new JsonObject { [SessionCookie.PropertyName] = parsed }, null, remembered.Hash),
             _ => null,
@@ -218,6 +223,15 @@ internal sealed class SessionRepository(
             if (read.Expires <= now || read.AbsoluteDeadline(_options.AbsoluteTimeout) <= now) return null;
         }
         return StoredSession.Of(session, json);
+    }
+
+    /// <summary>As <see cref="Read"/>, for the text <paramref name="known"/> remembers: parsed, but neither hashed nor its cookie read again.</summary>
+    private StoredSession? ReadKnown(string json, RememberedSession known)
+    {
+        var now = time.GetUtcNow();
+        if (known.Cookie.Expires <= now || known.Cookie.AbsoluteDeadline(_options.AbsoluteTimeout) <= now) return null;
+        // Only a JSON object is ever remembered, so this parse cannot fail.
+        return new StoredSession(SessionJson.ParseObject(json)!, json, known.Hash);
     }
 
     /// <summary>Runs one store command, measured; retries it while the store is unavailable, for up to ReconnectTimeout.</summary>

@@ -136,6 +136,9 @@ public sealed partial class Bench : IAsyncDisposable
             new("ours", "PUT", "/api/session", Body("small", "{i}"), IfMatch: true),
             new("koa", "PUT", "/session", Body("small", "{i}"), IfMatch: true),
             new("limit", "PUT", "/limit/cas-if-match", Stored("small", "{i}"), IfMatch: true)),
+        new("write-indexed", "as write, with the user index on (Session:UserIdPath = /user): each save also refreshes the session's index entry",
+            new("ours-indexed", "PUT", "/api/session", """{"count":{n},"user":"ada"}"""), new("koa", "POST", "/session/increment"),
+            new("limit", "PUT", "/limit/write", SessionJson)),
         .. SessionSets.Where(s => s.Length > 0).SelectMany(s => new Workload[]
         {
             new($"read-{s.Name}", $"GET a session of {s.Length} characters",
@@ -181,24 +184,29 @@ public sealed partial class Bench : IAsyncDisposable
         foreach (var file in new[] { server, limit, Path.Combine(koa, "node_modules", "koa-generic-session", "package.json") })
             if (!File.Exists(file)) throw new InvalidOperationException($"{file} is missing: run bench/run.sh, which builds and installs it.");
 
-        Dictionary<string, string> Ours(bool rolling) => new()
+        Dictionary<string, string> Ours(bool rolling, bool indexed)
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Session__Keys__0"] = Key,
-            ["Redis__ConnectionString"] = connection,
-            ["Session__Rolling"] = rolling ? "true" : "false",
-        };
+            var environment = new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Logging__LogLevel__Default"] = "Warning",
+                ["Session__Keys__0"] = Key,
+                ["Redis__ConnectionString"] = connection,
+                ["Session__Rolling"] = rolling ? "true" : "false",
+            };
+            if (indexed) environment["Session__UserIdPath"] = "/user";
+            return environment;
+        }
         Dictionary<string, string> Koa(bool rolling) => new()
         {
             ["REDIS_PORT"] = $"{_redisPort}",
             ["KEYS"] = JsonSerializer.Serialize(new[] { Key }),
             ["SESSION_OPTIONS"] = rolling ? """{"rolling":true}""" : "{}",
         };
-        foreach (var (name, rolling) in new[] { ("ours", false), ("ours-rolling", true) })
+        foreach (var (name, rolling, indexed) in new[] { ("ours", false, false), ("ours-rolling", true, false), ("ours-indexed", false, true) })
         {
             var port = Service.FreePort();
-            _services.Add(await Service.StartAsync(name, "dotnet", [server, "--urls", $"http://127.0.0.1:{port}"], root, port, Ours(rolling)));
+            _services.Add(await Service.StartAsync(name, "dotnet", [server, "--urls", $"http://127.0.0.1:{port}"], root, port, Ours(rolling, indexed)));
         }
         foreach (var (name, rolling) in new[] { ("koa", false), ("koa-rolling", true) })
         {

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace SessionFunctions.Bench;
 
-/// <summary>One server's medians over the rounds of one workload; <c>Server</c> is its name (ours, ours-rolling, koa, koa-rolling, limit).</summary>
+/// <summary>One server's medians over the rounds of one workload; <c>Server</c> is its name (ours, ours-rolling, ours-indexed, koa, koa-rolling, limit).</summary>
 /// <param name="Server">The server.</param>
 /// <param name="RequestsPerSecond">Median req/s.</param>
 /// <param name="P50Ms">Median p50 latency.</param>
