@@ -12,6 +12,8 @@ namespace SessionFunctions.Tests;
 /// one API (http://localhost:A), the SPA served same-origin by it, the SPA served from a second origin that is
 /// allow-listed (http://localhost:B), and from a third that is not (http://localhost:C). The demo calls the API only
 /// through its typed client (samples/spa/session-api.js), and the tests that call the API from a page import that client.
+/// The API keeps the user index (<c>Session:UserIdPath</c> at <c>/user/id</c>, where the demo logs in); the SPA hosts,
+/// whose own API the "no index" test uses, do not.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -35,6 +37,7 @@ public sealed class BrowserFixture : IAsyncLifetime
             ["Cors__AllowedOrigins__0"] = AllowedSpa.Url,
             // Seven days, so that the demo has both expiry headers to show, and the one-day idle expiry stays apart.
             ["Session__AbsoluteTimeout"] = "604800000",
+            ["Session__UserIdPath"] = "/user/id",
         });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -351,5 +354,188 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Locator("#idle-row")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#absolute-row")).ToBeVisibleAsync();
+    }
+
+    /// <summary>A browser of its own (its cookie jar) whose User-Agent, the label its sessions get at login, is <paramref name="name"/>.</summary>
+    private Task<IBrowserContext> DeviceAsync(string name) =>
+        fixture.Browser.NewContextAsync(new BrowserNewContextOptions { UserAgent = name });
+
+    /// <summary>The demo in <paramref name="context"/>, logged in through its form as <paramref name="user"/>.</summary>
+    private async Task<IPage> LoggedInAsync(IBrowserContext context, string user, string? url = null)
+    {
+        var page = await OpenTabAsync(context, url ?? Api + "/");
+        await page.FillAsync("#user", user);
+        await page.ClickAsync("#login button");
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync($"Logged in as {user}.");
+        await IdleAsync(page);
+        return page;
+    }
+
+    /// <summary>A user no other test logs in as: the API, and so every user's index, is shared by the whole class.</summary>
+    private static string NewUser() => "user-" + Guid.NewGuid().ToString("N", CultureInfo.InvariantCulture)[..10];
+
+    private static ILocator Devices(IPage page) => page.Locator("#session-list li.device");
+
+    private static ILocator Device(IPage page, string name) => Devices(page).Filter(new LocatorFilterOptions { HasText = name });
+
+    private static async Task RefreshSessionsAsync(IPage page)
+    {
+        await page.ClickAsync("#refresh-sessions");
+        await IdleAsync(page);
+    }
+
+    private static async Task ExpectSignedOutAsync(IPage page)
+    {
+        await RefreshSessionsAsync(page);
+        await Assertions.Expect(page.Locator("#sessions-note")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^This browser was signed out"));
+        await Assertions.Expect(page.Locator("#session-list")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#session-actions")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("No session yet.");
+        // The expected answer of a signed-out browser is a note, not an error.
+        await Assertions.Expect(page.Locator("#error")).ToBeHiddenAsync();
+    }
+
+    [Fact]
+    public async Task Signing_out_other_devices_logs_out_the_other_browser_and_keeps_this_one()
+    {
+        var user = NewUser();
+        await using var laptop = await DeviceAsync("Device A");
+        await using var phone = await DeviceAsync("Device B");
+        var b = await LoggedInAsync(phone, user);
+        await b.ClickAsync("#increment");
+        await Assertions.Expect(b.Locator("#count")).ToHaveTextAsync("1");
+        var before = DateTimeOffset.UtcNow;
+        var a = await LoggedInAsync(laptop, user);
+
+        // Both sessions, this one first and flagged, each labelled with the User-Agent it logged in with.
+        await Assertions.Expect(Devices(a)).ToHaveCountAsync(2);
+        await Assertions.Expect(Devices(a).First).ToHaveAttributeAsync("data-current", "true");
+        await Assertions.Expect(Devices(a).First).ToContainTextAsync("Device A");
+        await Assertions.Expect(Devices(a).First.Locator(".badge")).ToHaveTextAsync("this device");
+        await Assertions.Expect(Devices(a).First.Locator(".sign-out")).ToHaveCountAsync(0);
+        await Assertions.Expect(Device(a, "Device B")).ToHaveAttributeAsync("data-current", "false");
+        await Assertions.Expect(Device(a, "Device B").Locator(".badge")).ToHaveCountAsync(0);
+        await Assertions.Expect(Device(a, "Device B").Locator(".sign-out")).ToBeVisibleAsync();
+        await Assertions.Expect(a.Locator("#sign-out-others")).ToBeEnabledAsync();
+        await Assertions.Expect(a.Locator("#sessions-note")).ToBeHiddenAsync();
+        var times = Devices(a).First.Locator("time");
+        await Assertions.Expect(times).ToHaveCountAsync(2);
+        foreach (var shown in new[] { ShownDate(await times.Nth(0).GetAttributeAsync("datetime")), ShownDate(await times.Nth(1).GetAttributeAsync("datetime")) })
+            Assert.InRange(shown, before - TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow + TimeSpan.FromMinutes(1));
+
+        // The other browser sees the same two sessions, with itself as the current one.
+        await RefreshSessionsAsync(b);
+        await Assertions.Expect(Devices(b)).ToHaveCountAsync(2);
+        await Assertions.Expect(Devices(b).First).ToContainTextAsync("Device B");
+        await Assertions.Expect(Devices(b).First).ToHaveAttributeAsync("data-current", "true");
+        var phoneCookies = await phone.CookiesAsync([Api]);
+
+        await a.ClickAsync("#sign-out-others");
+        await IdleAsync(a);
+        await Assertions.Expect(Devices(a)).ToHaveCountAsync(1);
+        await Assertions.Expect(Devices(a).First).ToContainTextAsync("Device A");
+        await Assertions.Expect(Devices(a).First).ToHaveAttributeAsync("data-current", "true");
+        await Assertions.Expect(a.Locator("#sign-out-others")).ToBeDisabledAsync();
+        await Assertions.Expect(a.Locator("#status")).ToHaveTextAsync($"Logged in as {user}.");
+        await Assertions.Expect(a.Locator("#error")).ToBeHiddenAsync();
+
+        // The other browser's session is gone from the API, and its next request finds it logged out; its counter
+        // starts again in a new session that has no user.
+        Assert.Equal(HttpStatusCode.NotFound, await GetWithCookiesAsync(phoneCookies));
+        await ExpectSignedOutAsync(b);
+        await Assertions.Expect(b.Locator("#count")).ToHaveTextAsync("0");
+        await b.ClickAsync("#increment");
+        await Assertions.Expect(b.Locator("#count")).ToHaveTextAsync("1");
+        await Assertions.Expect(b.Locator("#status")).ToHaveTextAsync("Not logged in.");
+        Assert.NotEqual(phoneCookies.Single(c => c.Name == "koa.sid").Value, (await SessionCookieAsync(phone))!.Value);
+
+        // This browser is still logged in, alone in its list.
+        Assert.Equal(HttpStatusCode.OK, await GetWithCookiesAsync(await laptop.CookiesAsync([Api])));
+        await RefreshSessionsAsync(a);
+        await Assertions.Expect(Devices(a)).ToHaveCountAsync(1);
+        await Assertions.Expect(a.Locator("#status")).ToHaveTextAsync($"Logged in as {user}.");
+
+        Directory.CreateDirectory(RepositoryFiles.PathOf("artifacts"));
+        await a.ScreenshotAsync(new PageScreenshotOptions { Path = RepositoryFiles.PathOf("artifacts", "spa-your-sessions.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Signing_out_one_session_by_its_button_ends_that_one_only()
+    {
+        var user = NewUser();
+        await using var laptop = await DeviceAsync("Device A");
+        await using var phone = await DeviceAsync("Device B");
+        await using var tablet = await DeviceAsync("Device C");
+        var b = await LoggedInAsync(phone, user);
+        var c = await LoggedInAsync(tablet, user);
+        var a = await LoggedInAsync(laptop, user);
+        await Assertions.Expect(Devices(a)).ToHaveCountAsync(3);
+        var phoneCookies = await phone.CookiesAsync([Api]);
+
+        await Device(a, "Device B").Locator(".sign-out").ClickAsync();
+        await IdleAsync(a);
+        await Assertions.Expect(Devices(a)).ToHaveCountAsync(2);
+        await Assertions.Expect(Device(a, "Device B")).ToHaveCountAsync(0);
+        await Assertions.Expect(Device(a, "Device C")).ToHaveCountAsync(1);
+        await Assertions.Expect(Devices(a).First).ToContainTextAsync("Device A");
+        await Assertions.Expect(a.Locator("#error")).ToBeHiddenAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, await GetWithCookiesAsync(phoneCookies));
+        await ExpectSignedOutAsync(b);
+
+        // The third browser is untouched: still logged in, and it sees the two sessions left.
+        Assert.Equal(HttpStatusCode.OK, await GetWithCookiesAsync(await tablet.CookiesAsync([Api])));
+        await RefreshSessionsAsync(c);
+        await Assertions.Expect(c.Locator("#status")).ToHaveTextAsync($"Logged in as {user}.");
+        await Assertions.Expect(Devices(c)).ToHaveCountAsync(2);
+        await Assertions.Expect(Devices(c).First).ToContainTextAsync("Device C");
+        await Assertions.Expect(Device(c, "Device A")).ToHaveAttributeAsync("data-current", "false");
+
+        // A handle that names none of the user's sessions (here, one already signed out) is the client's typed error.
+        var result = await WithClientAsync(a, """
+            const [, other] = await api.listSessions();
+            await api.signOut(other.handle);
+            try {
+              await api.signOut(other.handle);
+              return { thrown: false };
+            } catch (error) {
+              return { thrown: error instanceof SessionApiError, status: error.status, type: error.type, left: (await api.listSessions()).length };
+            }
+            """);
+        Assert.True(result.GetProperty("thrown").GetBoolean(), "Signing out a handle twice should throw a SessionApiError.");
+        Assert.Equal(404, result.GetProperty("status").GetInt32());
+        Assert.Equal(SessionProblem.UserSessionNotFound.Type, result.GetProperty("type").GetString());
+        Assert.Equal(1, result.GetProperty("left").GetInt32());
+    }
+
+    [Fact]
+    public async Task Without_a_user_or_a_user_index_the_sessions_panel_explains_instead_of_failing()
+    {
+        // The API's own demo, before logging in: nothing to list, and nothing asked of the API.
+        var (context, page) = await OpenAsync(Api + "/");
+        await using var _ = context;
+        var listed = 0;
+        page.Request += (_, request) =>
+        {
+            if (request.Url.Contains("/api/session/all", StringComparison.Ordinal)) Interlocked.Increment(ref listed);
+        };
+        await page.ClickAsync("#increment");
+        await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Locator("#sessions-note")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^Log in to see"));
+        await Assertions.Expect(page.Locator("#session-list")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#session-actions")).ToBeHiddenAsync();
+        Assert.Equal(0, listed);
+
+        // A SPA host's own API keeps no user index (no Session:UserIdPath): logged in there, the panel says so.
+        await using var other = await DeviceAsync("Device A");
+        var noIndex = await LoggedInAsync(other, NewUser(), fixture.AllowedSpa.Url + "/");
+        await Assertions.Expect(noIndex.Locator("#sessions-note")).ToContainTextAsync("Session:UserIdPath");
+        await Assertions.Expect(noIndex.Locator("#session-list")).ToBeHiddenAsync();
+        await Assertions.Expect(noIndex.Locator("#error")).ToBeHiddenAsync();
+        var problem = await WithClientAsync(noIndex, """
+            try { await api.listSessions(); return null; } catch (error) { return { status: error.status, type: error.type }; }
+            """);
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+        Assert.Equal(SessionProblem.NoUser.Type, problem.GetProperty("type").GetString());
     }
 }

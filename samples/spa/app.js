@@ -1,11 +1,13 @@
 // The demo: a visit counter that two tabs can click at once without losing a count, log in (regenerate), remember me
-// (a 30-day cookie), log out, and when the session ends. Everything shown comes from the API's answers, through the
-// typed client in session-api.js; errors are displayed, never swallowed.
+// (a 30-day cookie), log out, when the session ends, and "Your sessions": every browser where the user is signed in,
+// with "sign out other devices". Everything shown comes from the API's answers, through the typed client in
+// session-api.js; errors are displayed, never swallowed.
 import { createSessionApi, isProblem } from './session-api.js';
 
 /**
  * @typedef {import('./session-api.js').SessionState} SessionState
  * @typedef {import('./session-api.js').SessionFields} SessionFields
+ * @typedef {import('./session-api.js').UserSession} UserSession
  */
 
 const THIRTY_DAYS = 30 * 24 * 60 * 60 * 1000;
@@ -42,8 +44,21 @@ const ui = {
   absoluteRow: element('absolute-row', HTMLElement),
   absoluteExpires: element('absolute-expires', HTMLTimeElement),
   logout: element('logout', HTMLButtonElement),
+  sessionsNote: element('sessions-note', HTMLElement),
+  sessionList: element('session-list', HTMLUListElement),
+  sessionActions: element('session-actions', HTMLElement),
+  signOutOthers: element('sign-out-others', HTMLButtonElement),
+  signOutEverywhere: element('sign-out-everywhere', HTMLButtonElement),
+  refreshSessions: element('refresh-sessions', HTMLButtonElement),
   error: element('error', HTMLElement),
 };
+
+// Why the sessions panel has no list to show.
+const NOTE_LOG_IN = 'Log in to see every browser where you are signed in, and to sign out the others.';
+const NOTE_SIGNED_OUT = 'This browser was signed out: from another device, or its session ended. Log in again to see '
+  + 'your sessions.';
+const NOTE_NO_INDEX = 'This API keeps no list of a user\'s sessions: start it with Session:UserIdPath=/user/id (where '
+  + 'this demo keeps the user id) to see them here.';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
@@ -54,8 +69,39 @@ let loaded = false;
 let pending = 0;
 let queue = Promise.resolve();
 
+/**
+ * What the sessions panel shows: the user's sessions as the API last listed them, or why there is no list.
+ * @type {{ sessions: UserSession[], note: null } | { sessions: null, note: string }}
+ */
+let devices = { sessions: null, note: NOTE_LOG_IN };
+
 /** @param {SessionFields} fields */
 const visits = (fields) => (typeof fields.count === 'number' ? fields.count : 0);
+
+/**
+ * The user id the demo logs in with, at `/user/id` (the API's `Session:UserIdPath`); null when not logged in.
+ * @param {SessionFields | null | undefined} fields
+ */
+function userOf(fields) {
+  const user = fields?.user;
+  if (typeof user !== 'object' || user === null || !('id' in user)) return null;
+  return typeof user.id === 'string' && user.id !== '' ? user.id : typeof user.id === 'number' ? String(user.id) : null;
+}
+
+/**
+ * A short name for the client a session was logged in from: its label is what the browser sent at login (the
+ * `Session-Client-Label` header, else the User-Agent), shown in full as the tooltip.
+ * @param {string | null} label
+ */
+function clientName(label) {
+  if (label === null) return 'Unnamed client';
+  if (!label.startsWith('Mozilla/')) return label;
+  const browser = /Edg\//.test(label) ? 'Edge' : /Firefox\//.test(label) ? 'Firefox'
+    : /Chrome\//.test(label) ? 'Chrome' : /Safari\//.test(label) ? 'Safari' : 'A browser';
+  const system = /Android/.test(label) ? 'Android' : /iPhone|iPad/.test(label) ? 'iOS' : /Windows/.test(label) ? 'Windows'
+    : /Mac OS X/.test(label) ? 'macOS' : /Linux/.test(label) ? 'Linux' : null;
+  return system === null ? browser : `${browser} on ${system}`;
+}
 
 /**
  * @param {HTMLElement} row
@@ -74,15 +120,114 @@ function render() {
   ui.apiBase.textContent = apiBase || location.origin;
   ui.count.textContent = String(count);
   ui.countLabel.textContent = count === 1 ? 'visit' : 'visits';
+  const user = userOf(session);
   ui.status.textContent = !loaded ? 'Checking your session…'
-    : typeof session?.user === 'string' ? `Logged in as ${session.user}.`
+    : user !== null ? `Logged in as ${user}.`
     : session !== null ? 'Not logged in.' : 'No session yet.';
   ui.remember.checked = (session?.cookie.maxAge ?? 0) >= THIRTY_DAYS;
   // Only the answers to writes carry the idle expiry: a read cannot know when the session was last written.
   showDate(ui.idleRow, ui.idleExpires, state?.idleExpires ?? null);
   showDate(ui.absoluteRow, ui.absoluteExpires, state?.absoluteExpires ?? null);
   ui.logout.disabled = session === null;
+  renderDevices();
   renderBusy();
+}
+
+function renderDevices() {
+  const { sessions, note } = devices;
+  ui.sessionsNote.hidden = note === null;
+  ui.sessionsNote.textContent = note ?? '';
+  ui.sessionList.hidden = sessions === null;
+  ui.sessionActions.hidden = sessions === null;
+  ui.sessionList.replaceChildren(...(sessions ?? []).map(deviceItem));
+  ui.signOutOthers.disabled = (sessions ?? []).every((s) => s.current);
+  ui.signOutEverywhere.disabled = sessions === null;
+}
+
+/**
+ * One session of the list. Its label is whatever a client sent, so it is set as text, never as markup.
+ * @param {UserSession} session
+ */
+function deviceItem(session) {
+  const item = document.createElement('li');
+  item.className = 'device';
+  item.dataset.current = String(session.current);
+  const name = document.createElement('span');
+  name.className = 'client';
+  name.textContent = clientName(session.label);
+  name.title = session.label ?? '';
+  const heading = document.createElement('div');
+  heading.className = 'device-heading';
+  heading.append(name);
+  if (session.current) {
+    const badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.textContent = 'this device';
+    heading.append(badge);
+  } else {
+    const signOut = document.createElement('button');
+    signOut.type = 'button';
+    signOut.className = 'sign-out';
+    signOut.textContent = 'Sign out';
+    signOut.setAttribute('aria-label', `Sign out ${name.textContent}, last seen ${dateFormat.format(new Date(session.lastSeen))}`);
+    signOut.addEventListener('click', () => perform(async () => {
+      try {
+        await api.signOut(session.handle);
+      } catch (error) {
+        // Gone already (signed out from elsewhere, or expired): the list read next shows it.
+        if (!isProblem(error, 'urn:sessionfunctions:problem:user-session-not-found')) throw error;
+      }
+    }));
+    heading.append(signOut);
+  }
+  const times = document.createElement('dl');
+  times.className = 'device-times';
+  times.append(timeRow('Signed in', session.created), timeRow('Last seen', session.lastSeen));
+  item.append(heading, times);
+  return item;
+}
+
+/**
+ * @param {string} term
+ * @param {string} iso
+ */
+function timeRow(term, iso) {
+  const row = document.createElement('div');
+  const dt = document.createElement('dt');
+  dt.textContent = term;
+  const dd = document.createElement('dd');
+  const time = document.createElement('time');
+  time.dateTime = iso;
+  time.textContent = dateFormat.format(new Date(iso));
+  dd.append(time);
+  row.append(dt, dd);
+  return row;
+}
+
+/**
+ * Reads the user's sessions for the panel, once the session has a user; the expected answers that leave nothing to
+ * list become a short note, not an error. Another device may have signed this one out: the API then has no session.
+ * @param {boolean} hadUser  This tab showed a logged-in session before the action that led here.
+ * @param {boolean} endedHere  That action ended the session on purpose (log out, sign out everywhere).
+ */
+async function listDevices(hadUser, endedHere) {
+  if (userOf(state?.session) === null) {
+    devices = { sessions: null, note: hadUser && !endedHere ? NOTE_SIGNED_OUT : NOTE_LOG_IN };
+    return;
+  }
+  try {
+    devices = { sessions: await api.listSessions(), note: null };
+  } catch (error) {
+    if (isProblem(error, 'urn:sessionfunctions:problem:session-not-found')) {
+      state = null;
+      devices = { sessions: null, note: NOTE_SIGNED_OUT };
+    } else if (isProblem(error, 'urn:sessionfunctions:problem:no-user')) {
+      // This tab sees a user id at /user/id, so the API is not looking there: it keeps no index (or another path).
+      devices = { sessions: null, note: NOTE_NO_INDEX };
+    } else {
+      throw error;
+    }
+  }
 }
 
 function renderBusy() {
@@ -91,20 +236,25 @@ function renderBusy() {
 
 /**
  * Runs this tab's actions one after the other, in the order they were clicked, so that they never race each other;
- * the races with other tabs are the API's If-Match to settle. Shows the error of an action that failed.
+ * the races with other tabs are the API's If-Match to settle. Shows the error of an action that failed. After each
+ * action of a logged-in session, the sessions panel is read again: its last-seen times, and devices signed in or out.
  * @param {() => Promise<void>} action
+ * @param {{ endsSession?: boolean }} [options]  `endsSession`: the action logs this browser out on purpose.
  */
-function perform(action) {
+function perform(action, { endsSession = false } = {}) {
   pending += 1;
   // Not a full render: that would show the state from before this action, e.g. untick the box just ticked.
   renderBusy();
   queue = queue.then(async () => {
     ui.error.hidden = true;
+    const hadUser = userOf(state?.session) !== null;
     try {
       await action();
+      await listDevices(hadUser, endsSession);
     } catch (error) {
       // Another tab logged out meanwhile: there is no session left to show.
       if (isProblem(error, 'urn:sessionfunctions:problem:session-not-found')) state = null;
+      if (userOf(state?.session) === null) devices = { sessions: null, note: hadUser ? NOTE_SIGNED_OUT : NOTE_LOG_IN };
       ui.error.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
       ui.error.hidden = false;
     } finally {
@@ -126,15 +276,17 @@ ui.login.addEventListener('submit', (event) => {
   if (user === '') return;
   perform(async () => {
     state ??= await api.get();
+    // The user id is at /user/id, where the API's Session:UserIdPath looks: saving it puts this session in the user's
+    // list of sessions, labelled with this browser's User-Agent.
     if (state === null) {
       // A new session is under a new id already.
-      state = await api.create({ user });
+      state = await api.create({ user: { id: user } });
       return;
     }
     // A new session id at every privilege change (OWASP). Regenerate without a body copies the session as it is now,
     // whoever wrote it last; the merge patch then adds the user without touching the other fields.
     await api.regenerate();
-    state = await api.patch({ user });
+    state = await api.patch({ user: { id: user } });
   });
 });
 
@@ -151,16 +303,30 @@ ui.logout.addEventListener('click', () => perform(async () => {
   // No If-Match: logging out ends the session whatever another tab did to it.
   await api.remove();
   state = null;
-}));
+}, { endsSession: true }));
 
-// Back in this tab: show what other tabs did meanwhile. If-None-Match makes the usual answer, nothing changed, a 304
-// without a body.
+// Every other session of the user ends: the other browsers find themselves logged out at their next request. This
+// one stays as it is; the list read after it shows it alone.
+ui.signOutOthers.addEventListener('click', () => perform(() => api.signOutOthers()));
+
+ui.signOutEverywhere.addEventListener('click', () => perform(async () => {
+  await api.signOutEverywhere();
+  state = null;
+}, { endsSession: true }));
+
+// The list is read after every action; this is for what other browsers did meanwhile: signed in, or signed this one out.
+ui.refreshSessions.addEventListener('click', () => perform(reread));
+
+/** Reads the session again. If-None-Match makes the usual answer, nothing changed, a 304 without a body. */
+async function reread() {
+  const answer = await api.get({ ifNoneMatch: state?.etag });
+  if (answer?.status !== 304) state = answer;
+}
+
+// Back in this tab: show what other tabs, and other devices, did meanwhile.
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState !== 'visible' || pending > 0) return;
-  perform(async () => {
-    const answer = await api.get({ ifNoneMatch: state?.etag });
-    if (answer?.status !== 304) state = answer;
-  });
+  perform(reread);
 });
 
 perform(async () => {

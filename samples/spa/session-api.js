@@ -7,6 +7,7 @@
 // works once the SPA's origin is in the API's CORS allow-list.
 
 /**
+ * @typedef {import('./openapi.js').paths} Paths
  * @typedef {import('./openapi.js').operations} Operations
  * @typedef {import('./openapi.js').components['schemas']} Schemas
  * @typedef {Operations['GetSession']['responses'][200]['content']['application/json']} Session
@@ -17,6 +18,10 @@
  *   SessionPatch
  *   A JSON merge patch: `null` removes a field, objects merge, fields it does not name are kept.
  * @typedef {{ [field: string]: unknown }} SessionFields  A session's own fields, without `cookie`.
+ * @typedef {Operations['ListUserSessions']['responses'][200]['content']['application/json']} UserSessions
+ * @typedef {UserSessions['sessions'][number]} UserSession
+ *   One session of the user (needs `Session:UserIdPath`): its opaque `handle` (to sign it out), whether it is
+ *   `current` (this browser's), `created` and `lastSeen` (ISO-8601 UTC), and the client `label` named at login.
  * @typedef {Schemas['Problem']} Problem
  * @typedef {Schemas['ProblemType']} ProblemType
  */
@@ -56,6 +61,18 @@
  *   (else a `SessionApiError` with status 412, and nothing changed); `*`: only if a session exists. Null or absent:
  *   unconditionally.
  */
+
+// The routes, each checked by tsc against the paths of the generated types.
+/** @type {keyof Paths} */
+const SESSION = '/api/session';
+/** @type {keyof Paths} */
+const REGENERATE = '/api/session/regenerate';
+/** @type {keyof Paths} */
+const USER_SESSIONS = '/api/session/all';
+/** @type {keyof Paths} */
+const OTHER_USER_SESSIONS = '/api/session/others';
+/** @type {keyof Paths} */
+const USER_SESSION = '/api/session/all/{handle}';
 
 // The header and media type names, each checked by tsc against the operations of the generated types.
 /** @type {keyof NonNullable<Operations['SaveSession']['parameters']['header']>} */
@@ -109,22 +126,22 @@ export class SessionApiError extends Error {
  * @param {string} [baseUrl]
  */
 export function createSessionApi(baseUrl = '') {
-  const url = `${baseUrl.replace(/\/+$/, '')}/api/session`;
+  const origin = baseUrl.replace(/\/+$/, '');
 
   /**
    * One request; resolves to a 2xx or 304 response and throws a SessionApiError for anything else. A network
    * failure (the API down, or CORS refusing the origin) stays the browser's TypeError.
    * @param {'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} method
    * @param {{ path?: string, body?: unknown, mediaType?: string, ifMatch?: string | null | undefined,
-   *   ifNoneMatch?: string | null | undefined }} request
+   *   ifNoneMatch?: string | null | undefined }} request  `path`: one of the routes above, its parameters filled in.
    */
-  async function send(method, { path = '', body, mediaType = JSON_BODY, ifMatch, ifNoneMatch }) {
+  async function send(method, { path = SESSION, body, mediaType = JSON_BODY, ifMatch, ifNoneMatch }) {
     /** @type {Record<string, string>} */
     const headers = {};
     if (body !== undefined) headers['Content-Type'] = mediaType;
     if (ifMatch != null) headers[IF_MATCH] = ifMatch;
     if (ifNoneMatch != null) headers[IF_NONE_MATCH] = ifNoneMatch;
-    const response = await fetch(url + path, {
+    const response = await fetch(origin + path, {
       method,
       credentials: 'include',
       headers,
@@ -228,7 +245,7 @@ export function createSessionApi(baseUrl = '') {
    * @returns {Promise<SessionState>}
    */
   async function regenerate(fields, { ifMatch } = {}) {
-    return stateOf(await send('POST', { path: '/regenerate', body: fields, ifMatch }));
+    return stateOf(await send('POST', { path: REGENERATE, body: fields, ifMatch }));
   }
 
   /**
@@ -240,7 +257,47 @@ export function createSessionApi(baseUrl = '') {
     await send('DELETE', { ifMatch });
   }
 
-  return { create, get, save, patch, update, regenerate, remove };
+  // "Where you're signed in": the API keeps an index of each user's sessions once `Session:UserIdPath` names where the
+  // session holds the user id (e.g. `/user/id` for `{ user: { id: 'ada' } }`). Without a session these calls throw
+  // `session-not-found`; for a session without a user id, or when the API keeps no index, `no-user`.
+
+  /**
+   * The sessions of the current session's user: this one first (`current: true`), then by last save.
+   * @returns {Promise<UserSession[]>}
+   */
+  async function listSessions() {
+    const response = await send('GET', { path: USER_SESSIONS });
+    return /** @type {UserSessions} */ (await response.json()).sessions;
+  }
+
+  /**
+   * Signs out every other session of the user (its other devices and browsers); this one stays signed in.
+   * @returns {Promise<void>}
+   */
+  async function signOutOthers() {
+    await send('DELETE', { path: OTHER_USER_SESSIONS });
+  }
+
+  /**
+   * Signs out one session of the user, by the `handle` that `listSessions` gave (a `SessionApiError` of type
+   * `user-session-not-found` when no session of this user has it any more). This session's own handle logs it out,
+   * cookies cleared, as `remove` does.
+   * @param {string} handle
+   * @returns {Promise<void>}
+   */
+  async function signOut(handle) {
+    await send('DELETE', { path: USER_SESSION.replace('{handle}', encodeURIComponent(handle)) });
+  }
+
+  /**
+   * Signs out every session of the user, this one included (its cookies are cleared).
+   * @returns {Promise<void>}
+   */
+  async function signOutEverywhere() {
+    await send('DELETE', { path: USER_SESSIONS });
+  }
+
+  return { create, get, save, patch, update, regenerate, remove, listSessions, signOutOthers, signOut, signOutEverywhere };
 }
 
 /** @typedef {ReturnType<typeof createSessionApi>} SessionApi */
