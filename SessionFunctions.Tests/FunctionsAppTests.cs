@@ -242,13 +242,147 @@ public sealed class FunctionsAppTests
         Assert.Contains("104,857,600", RepositoryFiles.Read("README.md"));
     }
 
-    [Fact]
-    public void Program_removes_the_application_insights_warning_rule_so_information_logs_reach_it()
+    /// <summary>The calls chained on <paramref name="root"/>, itself first: <c>a.B().C()</c> from <c>a.B()</c> gives B, C.</summary>
+    private static List<InvocationExpressionSyntax> Chain(InvocationExpressionSyntax root)
     {
-        var configure = Assert.Single(Calls(Parse("Program.cs"), "builder.Logging.Services.Configure<LoggerFilterOptions>"));
-        Assert.Contains(configure.DescendantNodes().OfType<LiteralExpressionSyntax>(),
-            l => l.Token.ValueText == "Microsoft.Extensions.Logging.ApplicationInsights.ApplicationInsightsLoggerProvider");
-        Assert.Contains(configure.DescendantNodes().OfType<InvocationExpressionSyntax>(), c => c.Expression.ToString().EndsWith(".Rules.Remove", StringComparison.Ordinal));
+        var chain = new List<InvocationExpressionSyntax> { root };
+        for (var call = root; call.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax next } member && member.Expression == call; call = next)
+            chain.Add(next);
+        return chain;
+    }
+
+    private static string MethodName(InvocationExpressionSyntax call) => call.Expression switch
+    {
+        MemberAccessExpressionSyntax member => member.Name.Identifier.Text,
+        SimpleNameSyntax name => name.Identifier.Text,
+        _ => call.Expression.ToString(),
+    };
+
+    /// <summary>A string literal, a local <c>const</c> of <paramref name="root"/>, or <c>SessionMetrics.Name</c>, resolved to its value.</summary>
+    private static string ConstantOf(SyntaxNode root, ExpressionSyntax expression) => expression switch
+    {
+        LiteralExpressionSyntax literal => literal.Token.ValueText,
+        IdentifierNameSyntax name => root.DescendantNodes().OfType<LocalDeclarationStatementSyntax>().Where(d => d.IsConst)
+            .SelectMany(d => d.Declaration.Variables).SingleOrDefault(v => v.Identifier.Text == name.Identifier.Text)?.Initializer?.Value
+            is LiteralExpressionSyntax constant ? constant.Token.ValueText : "(no string constant " + name + ")",
+        MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.Text: nameof(SessionMetrics) }, Name.Identifier.Text: nameof(SessionMetrics.Name) } => SessionMetrics.Name,
+        _ => "(not a constant: " + expression + ")",
+    };
+
+    /// <summary>The local variable that holds <c>builder.Configuration[key]</c>, the key a literal or a constant of SessionRedisRegistration.</summary>
+    private static string VariableReading(SyntaxNode root, string setting) => Assert.Single(
+        root.DescendantNodes().OfType<VariableDeclaratorSyntax>(),
+        v => v.Initializer?.Value is ElementAccessExpressionSyntax read && read.Expression.ToString() == "builder.Configuration"
+            && SettingName(read.ArgumentList.Arguments.Single().Expression) == setting).Identifier.Text;
+
+    private static string SettingName(ExpressionSyntax key) => key switch
+    {
+        LiteralExpressionSyntax literal => literal.Token.ValueText,
+        MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.Text: "SessionRedisRegistration" } } member =>
+            Parse("SessionRedisRegistration.cs").DescendantNodes().OfType<FieldDeclarationSyntax>().Where(f => f.Modifiers.Any(SyntaxKind.ConstKeyword))
+                .SelectMany(f => f.Declaration.Variables).SingleOrDefault(v => v.Identifier.Text == member.Name.Identifier.Text)?.Initializer?.Value
+                is LiteralExpressionSyntax constant ? constant.Token.ValueText : "(no constant " + member + ")",
+        _ => "(not a setting name: " + key + ")",
+    };
+
+    [Fact]
+    public void Program_exports_the_core_meter_and_activity_source_to_application_insights_through_opentelemetry()
+    {
+        // "Use OpenTelemetry with Azure Functions", isolated worker: AddOpenTelemetry().UseFunctionsWorkerDefaults()
+        // .UseAzureMonitorExporter() after ConfigureFunctionsWebApplication, plus our meter and source.
+        var program = Parse("Program.cs");
+        var root = Assert.Single(Calls(program, "builder.Services.AddOpenTelemetry"));
+        Assert.Empty(root.ArgumentList.Arguments);
+        Assert.True(root.SpanStart > Assert.Single(Calls(program, "builder.ConfigureFunctionsWebApplication")).SpanStart);
+        var chain = Chain(root);
+        var names = chain.Select(MethodName).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.Equal(
+            new[] { "AddOpenTelemetry", "UseFunctionsWorkerDefaults", "UseAzureMonitorExporter", "WithMetrics", "WithTracing" }.Order(),
+            names.Order());
+        Assert.Empty(chain.Single(c => MethodName(c) == "UseFunctionsWorkerDefaults").ArgumentList.Arguments);
+
+        // Exactly the Core's meter and activity source, each once, inside WithMetrics and WithTracing.
+        foreach (var (configure, add) in new[] { ("WithMetrics", "AddMeter"), ("WithTracing", "AddSource") })
+        {
+            var adds = program.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => MethodName(c) == add).ToList();
+            var only = Assert.Single(adds);
+            Assert.Contains(only, chain.Single(c => MethodName(c) == configure).ArgumentList.DescendantNodes());
+            Assert.Equal(SessionMetrics.Name, ConstantOf(program, Assert.Single(only.ArgumentList.Arguments).Expression));
+        }
+
+        // Only when the deployment names a resource (func start has none), to that resource, as the app's identity:
+        // Application Insights takes no key (DisableLocalAuth), and the exporter does not read the host's
+        // APPLICATIONINSIGHTS_AUTHENTICATION_STRING.
+        var connectionString = VariableReading(program, "APPLICATIONINSIGHTS_CONNECTION_STRING");
+        var guard = Assert.Single(root.Ancestors().OfType<IfStatementSyntax>());
+        Assert.Equal($"!string.IsNullOrWhiteSpace({connectionString})", guard.Condition.ToString());
+        var exporter = Assert.IsAssignableFrom<LambdaExpressionSyntax>(
+            Assert.Single(chain.Single(c => MethodName(c) == "UseAzureMonitorExporter").ArgumentList.Arguments).Expression);
+        var assignments = exporter.DescendantNodes().OfType<AssignmentExpressionSyntax>().ToDictionary(a => ((MemberAccessExpressionSyntax)a.Left).Name.Identifier.Text, a => a.Right.ToString());
+        Assert.Equal(connectionString, assignments["ConnectionString"]);
+        var clientId = VariableReading(program, "AZURE_CLIENT_ID");
+        Assert.Equal($"new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId({clientId}))", assignments["Credential"]);
+
+        // The rendered message in the traces table, as before; registered under the same guard.
+        var logging = Assert.Single(Calls(program, "builder.Logging.AddOpenTelemetry"));
+        Assert.Same(guard, logging.Ancestors().OfType<IfStatementSyntax>().Single());
+        Assert.Equal("options => options.IncludeFormattedMessage = true", logging.ArgumentList.Arguments.Single().ToString());
+
+        // The namespaces the guide's extension methods live in; the app cannot be compiled here to catch a missing one.
+        var usings = ((CompilationUnitSyntax)program).Usings.Select(u => u.Name!.ToString()).ToList();
+        Assert.Superset(
+            new HashSet<string> { "OpenTelemetry", "Azure.Monitor.OpenTelemetry.Exporter", "Microsoft.Azure.Functions.Worker.OpenTelemetry", "Azure.Identity" },
+            usings.ToHashSet());
+    }
+
+    [Fact]
+    public void Program_registers_no_application_insights_sdk_beside_opentelemetry()
+    {
+        // Both would send the worker's logs; the migration guide removes the SDK first. Its Warning-only logging rule,
+        // which Program.cs used to remove, goes with it. Nor the ASP.NET Core distro (UseAzureMonitor): its request
+        // instrumentation would report every request a second time beside the host's.
+        var program = Parse("Program.cs");
+        var calls = program.DescendantNodes().OfType<InvocationExpressionSyntax>().Select(MethodName).ToList();
+        Assert.DoesNotContain("AddApplicationInsightsTelemetryWorkerService", calls);
+        Assert.DoesNotContain("ConfigureFunctionsApplicationInsights", calls);
+        Assert.DoesNotContain("UseAzureMonitor", calls);
+        Assert.DoesNotContain(program.DescendantNodes().OfType<GenericNameSyntax>(), n => n.Identifier.Text == "Configure" && n.TypeArgumentList.ToString() == "<LoggerFilterOptions>");
+        Assert.DoesNotContain("ApplicationInsightsLoggerProvider", program.ToFullString());
+        foreach (var tree in Sources())
+            Assert.DoesNotContain(((CompilationUnitSyntax)tree.GetRoot()).Usings, u => u.Name!.ToString().StartsWith("Microsoft.ApplicationInsights", StringComparison.Ordinal));
+
+        static bool ApplicationInsightsSdk(string package) =>
+            package.StartsWith("Microsoft.ApplicationInsights", StringComparison.Ordinal)
+            || package is "Microsoft.Azure.Functions.Worker.ApplicationInsights" or "Azure.Monitor.OpenTelemetry.AspNetCore";
+        Assert.DoesNotContain(PackageReferences(), ApplicationInsightsSdk);
+        Assert.DoesNotContain(PackageVersions().Keys, ApplicationInsightsSdk);
+    }
+
+    private static List<string> PackageReferences() =>
+        XDocument.Load(Path.Combine(AppDirectory, "SessionFunctions.csproj")).Descendants("PackageReference").Select(p => p.Attribute("Include")!.Value).ToList();
+
+    private static Dictionary<string, string> PackageVersions(string file = "SessionFunctions/Directory.Packages.props") =>
+        XDocument.Load(RepositoryFiles.PathOf(file.Split('/'))).Descendants("PackageVersion")
+            .ToDictionary(p => p.Attribute("Include")!.Value, p => p.Attribute("Version")!.Value);
+
+    [Fact]
+    public void The_project_references_the_packages_the_opentelemetry_guide_names_at_versions_that_fit_the_worker()
+    {
+        var packages = PackageReferences();
+        var versions = PackageVersions();
+        foreach (var package in new[] { "Microsoft.Azure.Functions.Worker.OpenTelemetry", "OpenTelemetry.Extensions.Hosting", "Azure.Monitor.OpenTelemetry.Exporter", "Azure.Identity" })
+        {
+            Assert.Contains(package, packages);
+            Assert.True(versions.TryGetValue(package, out var version), $"{package} has no version in SessionFunctions/Directory.Packages.props");
+            Assert.DoesNotContain("-", version); // stable releases only
+        }
+        // 1.2.0 shipped with the 2.52.0 worker packages and needs them; UseAzureMonitorExporter arrived in the exporter's 1.4.0.
+        Assert.True(Version.Parse(versions["Microsoft.Azure.Functions.Worker.OpenTelemetry"]) >= new Version(1, 2, 0));
+        Assert.True(Version.Parse(versions["Microsoft.Azure.Functions.Worker"]) >= new Version(2, 52, 0));
+        Assert.True(Version.Parse(versions["Azure.Monitor.OpenTelemetry.Exporter"]) >= new Version(1, 4, 0));
+        // One OpenTelemetry SDK version for both hosts: the standalone server's.
+        Assert.Equal(PackageVersions("Directory.Packages.props")["OpenTelemetry.Exporter.OpenTelemetryProtocol"], versions["OpenTelemetry.Extensions.Hosting"]);
     }
 
     [Fact]
@@ -261,12 +395,16 @@ public sealed class FunctionsAppTests
             Category: ((LiteralExpressionSyntax)c.ArgumentList.Arguments[0].Expression).Token.ValueText,
             Level: Enum.Parse<LogLevel>(((MemberAccessExpressionSyntax)c.ArgumentList.Arguments[1].Expression).Name.Identifier.Text))).ToList();
         Assert.NotEmpty(filters);
+        // Through a plain provider and through OpenTelemetry's, which the Azure Monitor exporter reads from: it must add
+        // no rule of its own (the Application Insights SDK's let only Warning through).
         var written = new List<(string Category, LogLevel Level)>();
+        var exported = new List<string>();
         using var factory = LoggerFactory.Create(logging =>
         {
             logging.SetMinimumLevel(minimum);
             foreach (var (category, level) in filters) logging.AddFilter(category, level);
             logging.AddProvider(new CapturingLoggerProvider(written));
+            logging.AddOpenTelemetry(options => options.AddProcessor(new CapturingLogProcessor(exported)));
         });
         void Log(string category, LogLevel level) => factory.CreateLogger(category).Log(level, "test");
 
@@ -280,6 +418,12 @@ public sealed class FunctionsAppTests
             [typeof(SessionEndpoints).FullName!, typeof(SessionFunctions.Redis.RedisConnection).FullName!, "StackExchange.Redis.ConnectionMultiplexer",
              "Microsoft.Azure.StackExchangeRedis.AzureCacheOptionsProviderWithToken", "Microsoft.AspNetCore.Server.Kestrel"],
             written.Select(w => w.Category));
+        Assert.Equal(written.Select(w => w.Category), exported);
+    }
+
+    private sealed class CapturingLogProcessor(List<string> exported) : OpenTelemetry.BaseProcessor<OpenTelemetry.Logs.LogRecord>
+    {
+        public override void OnEnd(OpenTelemetry.Logs.LogRecord data) => exported.Add(data.CategoryName!);
     }
 
     private sealed class CapturingLoggerProvider(List<(string Category, LogLevel Level)> written) : ILoggerProvider
@@ -373,12 +517,58 @@ public sealed class FunctionsAppTests
     }
 
     [Fact]
+    public void The_redis_sources_compile_inside_the_apps_assembly_against_core()
+    {
+        // The app compiles SessionFunctions.Redis/*.cs into its own assembly, named after its project file, and those
+        // sources implement Core's internal contracts (the user index): Core must let that assembly see its internals.
+        // A real build outside found the break (CS0122) that parsing alone could not; this compiles them here the same way.
+        var project = XDocument.Load(Path.Combine(AppDirectory, "SessionFunctions.csproj"));
+        var assemblyName = project.Descendants("AssemblyName").SingleOrDefault()?.Value ?? "SessionFunctions";
+        var redisSources = Directory.GetFiles(RepositoryFiles.PathOf("SessionFunctions.Redis"), "*.cs")
+            .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f))
+            // The global usings Microsoft.NET.Sdk generates for ImplicitUsings (Directory.Build.props turns them on).
+            .Append(CSharpSyntaxTree.ParseText(string.Concat(new[] { "System", "System.Collections.Generic", "System.IO", "System.Linq",
+                "System.Net.Http", "System.Threading", "System.Threading.Tasks" }.Select(n => $"global using {n};\n"))));
+        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        var output = Directory.GetFiles(AppContext.BaseDirectory, "*.dll").Where(f => !f.EndsWith("SessionFunctions.Redis.dll", StringComparison.Ordinal));
+        var references = platform.Concat(output).Distinct(StringComparer.Ordinal).Where(f => !f.EndsWith("SessionFunctions.Redis.dll", StringComparison.Ordinal))
+            .GroupBy(Path.GetFileName, StringComparer.Ordinal).Select(g => MetadataReference.CreateFromFile(g.First()));
+        var compilation = CSharpCompilation.Create(assemblyName, redisSources, references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+        // The [LoggerMessage] methods come from the logging source generator the SDK ships in its ASP.NET Core targeting pack.
+        var dotnetRoot = Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var generatorPath = Directory.GetFiles(Path.Combine(dotnetRoot, "packs", "Microsoft.AspNetCore.App.Ref"), "Microsoft.Extensions.Logging.Generators.dll", SearchOption.AllDirectories)
+            .Where(f => f.Contains(Path.Combine("analyzers", "dotnet", "cs"), StringComparison.Ordinal)).Max(StringComparer.Ordinal)
+            ?? throw new InvalidOperationException($"No logging source generator under {dotnetRoot}/packs/Microsoft.AspNetCore.App.Ref.");
+        var generators = new Microsoft.CodeAnalysis.Diagnostics.AnalyzerFileReference(generatorPath, new GeneratorAssemblyLoader()).GetGenerators(LanguageNames.CSharp);
+        CSharpGeneratorDriver.Create(generators).RunGeneratorsAndUpdateCompilation(compilation, out var generated, out _);
+
+        var errors = generated.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToList();
+
+        Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
+    }
+
+    private sealed class GeneratorAssemblyLoader : Microsoft.CodeAnalysis.IAnalyzerAssemblyLoader
+    {
+        public void AddDependencyLocation(string fullPath)
+        {
+        }
+
+        public System.Reflection.Assembly LoadFromPath(string fullPath) => System.Reflection.Assembly.LoadFrom(fullPath);
+    }
+
+    [Fact]
     public void Host_json_and_local_settings_are_where_func_start_finds_them()
     {
         var host = JsonNode.Parse(File.ReadAllText(Path.Combine(AppDirectory, "host.json")))!;
         Assert.Equal("2.0", host["version"]!.GetValue<string>());
         Assert.Equal(SessionApiRoutes.Prefix, host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
-        Assert.Equal("Request", host["logging"]!["applicationInsights"]!["samplingSettings"]!["excludedTypes"]!.GetValue<string>());
+        // The host exports OpenTelemetry too, correlated with the worker's; the logging.applicationInsights section no
+        // longer applies in that mode, so none is kept to mislead. The host's own log levels still do.
+        Assert.Equal("OpenTelemetry", host["telemetryMode"]!.GetValue<string>());
+        Assert.Null(host["logging"]!["applicationInsights"]);
+        Assert.Equal("Warning", host["logging"]!["logLevel"]!["default"]!.GetValue<string>());
 
         var local = JsonNode.Parse(File.ReadAllText(Path.Combine(AppDirectory, "local.settings.json")))!;
         Assert.Equal("UseDevelopmentStorage=true", local["Values"]!["AzureWebJobsStorage"]!.GetValue<string>());

@@ -109,6 +109,11 @@ public sealed class InfrastructureTests(BicepFiles bicep) : IClassFixture<BicepF
         Assert.Equal("managedidentity", settings.Property("AzureWebJobsStorage__credential")!.Value);
         Assert.Contains("Authorization=AAD", settings.Property("APPLICATIONINSIGHTS_AUTHENTICATION_STRING")!.Value);
         Assert.Equal("identityClientId", settings.Property("AZURE_CLIENT_ID")!.Value);
+        // The worker's OpenTelemetry exporter runs only with the connection string, and signs in as AZURE_CLIENT_ID,
+        // which must hold Monitoring Metrics Publisher on Application Insights (local auth is off).
+        Assert.Equal("applicationInsightsConnectionString", settings.Property("APPLICATIONINSIGHTS_CONNECTION_STRING")!.Value);
+        Assert.Contains("var monitoringMetricsPublisher = '3913510d-42f4-4e42-8a64-420c390055eb'", RepositoryFiles.Read("infra", "app", "rbac.bicep"));
+        Assert.Contains("scope: applicationInsights", RepositoryFiles.Read("infra", "app", "rbac.bicep"));
         Assert.Equal("true", settings.Property("Session__Cookie__Secure")!.Value);
         Assert.Equal("cookieSameSite", settings.Property("Session__Cookie__SameSite")!.Value);
         Assert.Equal("true", settings.Property("Session__TrustForwardedProto")!.Value);
