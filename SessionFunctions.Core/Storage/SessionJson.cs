@@ -7,9 +7,11 @@ using System.Text.Unicode;
 namespace SessionFunctions;
 
 /// <summary>
-/// How session JSON is parsed and written, the same for the store, request bodies and responses. Strings are written as
-/// JavaScript's <c>JSON.stringify</c> writes them, so a session stores the same text here as in Koa: raw UTF-8, and
-/// escapes only for <c>"</c>, <c>\</c>, control characters and lone surrogates.
+/// How session JSON is parsed and written, the same for the store, request bodies and responses. It is written as
+/// JavaScript's <c>JSON.stringify</c> writes what <c>JSON.parse</c> read, so a session stores the same text here as in
+/// Koa: strings in raw UTF-8, with escapes only for <c>"</c>, <c>\</c>, control characters and lone surrogates; numbers
+/// as JavaScript prints a double (<c>1.0</c> → <c>1</c>, <c>1e2</c> → <c>100</c>, <c>-0</c> → <c>0</c>, <c>1e21</c> →
+/// <c>1e+21</c>); and in each object the integer-like keys first, in ascending order, then the others as they came.
 /// </summary>
 internal static class SessionJson
 {
@@ -72,7 +74,7 @@ internal static class SessionJson
             case JsonObject json:
                 text.Append('{');
                 var firstProperty = true;
-                foreach (var (name, value) in json)
+                foreach (var (name, value) in InJavaScriptOrder(json))
                 {
                     if (!firstProperty) text.Append(',');
                     firstProperty = false;
@@ -92,10 +94,105 @@ internal static class SessionJson
                 text.Append(']');
                 break;
             default:
-                if (node.GetValueKind() == JsonValueKind.String) WriteString(text, node.GetValue<string>());
+                var kind = node.GetValueKind();
+                if (kind == JsonValueKind.String) WriteString(text, node.GetValue<string>());
+                else if (kind == JsonValueKind.Number) WriteNumber(text, node.ToJsonString());
                 else text.Append(node.ToJsonString());
                 break;
         }
+    }
+
+    /// <summary>
+    /// The properties in the order a JavaScript object lists them: array-index keys (<c>"0"</c> … <c>"4294967294"</c>,
+    /// no leading zero) first, by value, then the rest in insertion order. Most sessions have none, and keep their order.
+    /// </summary>
+    private static IEnumerable<KeyValuePair<string, JsonNode?>> InJavaScriptOrder(JsonObject json)
+    {
+        var hasIndex = false;
+        foreach (var property in json)
+        {
+            if (!IsArrayIndex(property.Key)) continue;
+            hasIndex = true;
+            break;
+        }
+        if (!hasIndex) return json;
+        return json.Where(p => IsArrayIndex(p.Key)).OrderBy(p => uint.Parse(p.Key, CultureInfo.InvariantCulture))
+            .Concat(json.Where(p => !IsArrayIndex(p.Key)));
+    }
+
+    private static bool IsArrayIndex(string key)
+    {
+        if (key.Length is 0 or > 10 || (key[0] == '0' && key.Length > 1)) return false;
+        foreach (var c in key)
+            if (c is < '0' or > '9') return false;
+        return key.Length < 10 || ulong.Parse(key, CultureInfo.InvariantCulture) < uint.MaxValue;
+    }
+
+    /// <summary>
+    /// A JSON number as <c>JSON.stringify(JSON.parse(raw))</c> writes it: JavaScript's Number::toString of the nearest
+    /// double, or <c>null</c> beyond the double range (JSON.parse makes Infinity of it).
+    /// </summary>
+    private static void WriteNumber(StringBuilder text, string raw)
+    {
+        // Integers of up to 15 digits are exact doubles that JavaScript prints as they are: the common case, unparsed.
+        if (IsPlainInteger(raw))
+        {
+            text.Append(raw);
+            return;
+        }
+        text.Append(JavaScriptNumber(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture)));
+    }
+
+    private static bool IsPlainInteger(string raw)
+    {
+        var digits = raw.AsSpan(raw.StartsWith('-') ? 1 : 0);
+        if (digits.Length is 0 or > 15 || (digits[0] == '0' && (digits.Length > 1 || raw.Length > 1))) return false;
+        foreach (var c in digits)
+            if (c is < '0' or > '9') return false;
+        return true;
+    }
+
+    /// <summary>ECMAScript's Number::toString(x) for a finite double (radix 10); <c>null</c> for ±Infinity and NaN.</summary>
+    internal static string JavaScriptNumber(double x)
+    {
+        if (!double.IsFinite(x)) return "null";
+        if (x == 0) return "0"; // -0 too
+        // .NET's round-trip format gives the shortest digits that read back as x, as ECMAScript asks; only the layout differs.
+        var shortest = Math.Abs(x).ToString("R", CultureInfo.InvariantCulture);
+        string digits;
+        int n; // the decimal point sits after n digits (before -n zeros when n <= 0)
+        var e = shortest.IndexOf('E', StringComparison.Ordinal);
+        if (e >= 0)
+        {
+            digits = shortest[..e].Replace(".", "", StringComparison.Ordinal);
+            n = int.Parse(shortest.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) + 1;
+        }
+        else
+        {
+            var dot = shortest.IndexOf('.', StringComparison.Ordinal);
+            var whole = dot < 0 ? shortest : shortest[..dot];
+            var fraction = dot < 0 ? "" : shortest[(dot + 1)..];
+            if (whole != "0")
+            {
+                digits = whole + fraction;
+                n = whole.Length;
+            }
+            else
+            {
+                var zeros = fraction.Length - fraction.TrimStart('0').Length;
+                digits = fraction[zeros..];
+                n = -zeros;
+            }
+        }
+        digits = digits.TrimEnd('0');
+        var k = digits.Length;
+        var sign = x < 0 ? "-" : "";
+        if (k <= n && n <= 21) return sign + digits + new string('0', n - k);
+        if (0 < n && n <= 21) return sign + digits[..n] + "." + digits[n..];
+        if (-6 < n && n <= 0) return sign + "0." + new string('0', -n) + digits;
+        var exponent = n - 1;
+        var mantissa = k == 1 ? digits : digits[..1] + "." + digits[1..];
+        return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>ECMAScript's QuoteJSONString.</summary>
