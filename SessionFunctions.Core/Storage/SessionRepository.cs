@@ -92,7 +92,14 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var created = await WhenAvailable("create", ct => store.CreateAsync(key, value.Json!, lifetime, ct), cancellationToken);
+        var sent = 0;
+        var created = await WhenAvailable("create", ct =>
+        {
+            sent++;
+            return store.CreateAsync(key, value.Json!, lifetime, ct);
+        }, cancellationToken);
+        // A retried create finds the id taken when the attempt whose reply was lost did create it: then it is ours.
+        if (!created && sent > 1) created = await WhenAvailable("get", ct => store.GetAsync(key, ct), cancellationToken) == value.Json;
         if (created) Remember(key, value, cookie);
         Log.SessionStored(logger, "create", created);
         return created;
@@ -108,7 +115,15 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var write = await WhenAvailable("replace", ct => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct), cancellationToken);
+        var sent = 0;
+        var write = await WhenAvailable("replace", ct =>
+        {
+            sent++;
+            return store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct);
+        }, cancellationToken);
+        // A retried write that finds exactly its own value found what the attempt whose reply was lost wrote (or a writer
+        // that wrote the same): the store holds what this save asked for, so it is done, not a conflict or a 412.
+        if (sent > 1 && write.Status == SessionStoreWriteStatus.Changed && write.Current == value.Json) write = SessionStoreWrite.Done;
         Log.SessionStored(logger, "replace", write.Status == SessionStoreWriteStatus.Done);
         if (write.Status == SessionStoreWriteStatus.Done) Remember(key, value, cookie);
         return Outcome(key, write);
@@ -127,7 +142,15 @@ internal sealed class SessionRepository(
     public async Task<ReplaceOutcome> DestroyIfAsync(string sessionId, string expectedHash, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
-        var write = await WhenAvailable("destroy_if", ct => store.DestroyIfAsync(key, expectedHash, ct), cancellationToken);
+        var sent = 0;
+        var write = await WhenAvailable("destroy_if", ct =>
+        {
+            sent++;
+            return store.DestroyIfAsync(key, expectedHash, ct);
+        }, cancellationToken);
+        // A retried delete that finds nothing most likely follows its own lost reply; the session is gone either way, as
+        // asked. Answering "missing" would make a regenerate give up its new session, logging the user out.
+        if (sent > 1 && write.Status == SessionStoreWriteStatus.Missing) write = SessionStoreWrite.Done;
         if (write.Status == SessionStoreWriteStatus.Done) _recent.Forget(key);
         return Outcome(key, write);
     }

@@ -19,6 +19,12 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
 
     public Exception? FailDestroy { get; set; }
 
+    /// <summary>
+    /// The next this many creates and conditional writes (replace, destroy-if) are done, but their replies are lost: the
+    /// call throws <see cref="SessionStoreUnavailableException"/> after the store changed, as a dropped connection does.
+    /// </summary>
+    public int LoseReplies { get; set; }
+
     /// <summary>The calls so far, e.g. "get", "create", "replace", "destroy".</summary>
     public List<string> Calls { get; } = [];
 
@@ -44,7 +50,7 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
     public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
     {
         Calls.Add("create");
-        return FailCreate is { } error ? Task.FromException<bool>(error) : _inner.CreateAsync(key, value, ttl, cancellationToken);
+        return FailCreate is { } error ? Task.FromException<bool>(error) : MayLoseReply(_inner.CreateAsync(key, value, ttl, cancellationToken));
     }
 
     public Task<string?> GetAndTouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
@@ -63,14 +69,14 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
     {
         Calls.Add("replace");
         if (BeforeReplace.TryDequeue(out var before)) before(this, key);
-        return _inner.ReplaceIfAsync(key, expectedHash, value, ttl, cancellationToken);
+        return MayLoseReply(_inner.ReplaceIfAsync(key, expectedHash, value, ttl, cancellationToken));
     }
 
     public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken)
     {
         Calls.Add("destroy-if");
         if (BeforeDestroy.TryDequeue(out var before)) before(this, key);
-        return FailDestroy is { } error ? Task.FromException<SessionStoreWrite>(error) : _inner.DestroyIfAsync(key, expectedHash, cancellationToken);
+        return FailDestroy is { } error ? Task.FromException<SessionStoreWrite>(error) : MayLoseReply(_inner.DestroyIfAsync(key, expectedHash, cancellationToken));
     }
 
     public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken)
@@ -78,6 +84,14 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
         Calls.Add("destroy");
         if (BeforeDestroy.TryDequeue(out var before)) before(this, key);
         return FailDestroy is { } error ? Task.FromException<bool>(error) : _inner.DestroyAsync(key, cancellationToken);
+    }
+
+    private async Task<T> MayLoseReply<T>(Task<T> work)
+    {
+        var result = await work;
+        if (LoseReplies <= 0) return result;
+        LoseReplies--;
+        throw new SessionStoreUnavailableException("The connection dropped before the reply arrived.");
     }
 
     public void Dispose() => _inner.Dispose();
