@@ -78,19 +78,20 @@ public sealed class OptionsAndExtensionPointTests(RedisServer redis)
     }
 
     [Fact]
-    public async Task Unicode_nested_and_unusual_numbers_survive_a_round_trip_unchanged()
+    public async Task Unicode_nested_and_unusual_numbers_are_stored_and_read_back_as_koa_would_store_them()
     {
         using var api = SessionApiFactory.WithRedis(redis);
         var client = api.CreateSessionClient();
-        const string Fields = """{"name":"Zoë 😀 <b>&'","nested":{"list":[1,{"deep":null}],"big":1e21,"tenth":0.1,"neg":-0}}""";
+        const string Fields = """{"name":"Zoë 😀 <b>&'","nested":{"list":[1,{"deep":null}],"big":1e21,"tenth":0.1,"neg":-0,"one":1.0}}""";
+        // What Koa stores for the same body: JSON.stringify(JSON.parse(body)), numbers printed as JavaScript prints them.
+        const string AsKoaStoresIt = """{"name":"Zoë 😀 <b>&'","nested":{"list":[1,{"deep":null}],"big":1e+21,"tenth":0.1,"neg":0,"one":1}}""";
         await client.PostAsync(json: Fields);
         var stored = (string)(await redis.Database.StringGetAsync(SessionKeys.Of(client.Jar["koa.sid"])))!;
         // As JSON.stringify writes it: raw UTF-8, nothing escaped that JSON does not require.
         Assert.Contains("\"name\":\"Zoë 😀 <b>&'\"", stored);
-        Assert.Contains("\"big\":1e21,\"tenth\":0.1,\"neg\":-0", stored);
-        var read = (await client.GetAsync()).Json;
-        read.Remove("cookie");
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Fields), read));
+        Assert.EndsWith(AsKoaStoresIt[1..], stored, StringComparison.Ordinal);
+        var read = await client.GetAsync();
+        Assert.Equal(stored, read.Body);
     }
 
     [Fact]

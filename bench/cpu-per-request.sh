@@ -2,7 +2,7 @@
 # CPU time per request of one or more builds of the standalone server, side by side against one Redis: steadier than
 # req/s on a shared machine, because it does not depend on how much CPU the other processes leave. For each build and
 # workload: wrk -t1 -c16 for 5 s, and the server process's user + system time (/proc/<pid>/stat) over the run, divided by
-# the requests wrk completed; RUNS alternating runs per build (default 3), the median reported.
+# the requests wrk completed; after a warm-up run, RUNS alternating runs per build (default 5), the median reported.
 # Usage: bash bench/cpu-per-request.sh NAME=DIR [NAME=DIR ...]
 #   DIR holds a Release build of SessionFunctions.Server (SessionFunctions.Server.dll), e.g.
 #   bash bench/cpu-per-request.sh head=SessionFunctions.Server/bin/Release/net10.0 old=/tmp/wt/SessionFunctions.Server/bin/Release/net10.0
@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || { sed -n '2,9p' "$0"; exit 2; }
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 seconds=${SECONDS_PER_RUN:-5}
 work=$(mktemp -d)
 redis_port=6399
@@ -39,38 +39,47 @@ server_pid() { pgrep -f -- "--urls http://127.0.0.1:$1" | head -1; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ticks_per_second=$(getconf CLK_TCK)
 
-# One session per build and size, created through that build (so each remembers its own).
+# SESSIONS sessions per build and size (default 64, as bench/run.sh: sixteen connections writing one session would
+# measure conflicts, not saves), created through that build, so that each remembers its own; used round robin.
+sessions=${SESSIONS:-64}
 pad60k=$(head -c 61300 /dev/zero | tr '\0' x)
 declare -A cookies
 for i in "${!names[@]}"; do
   for size in small 60k; do
     body='{"count":0,"user":"ada"}'
     [ "$size" = 60k ] && body="{\"count\":0,\"user\":\"ada\",\"pad\":\"$pad60k\"}"
-    cookie=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$body" \
-      "http://127.0.0.1:${ports[$i]}/api/session" | grep -i '^set-cookie' | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r' | paste -sd';' | sed 's/;/; /')
-    cookies["${names[$i]}:$size"]=$cookie
+    list=""
+    for _ in $(seq "$sessions"); do
+      cookie=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$body" \
+        "http://127.0.0.1:${ports[$i]}/api/session" | grep -i '^set-cookie' | sed 's/^[Ss]et-[Cc]ookie: //; s/;.*//' | tr -d '\r' | paste -sd';' | sed 's/;/; /')
+      list+="${list:+|}$cookie"
+    done
+    cookies["${names[$i]}:$size"]=$list
   done
 done
 
 workloads=(read write read-60k)
 declare -A samples
 for workload in "${workloads[@]}"; do
-  for run in $(seq "$runs"); do
+  # Run 0 warms each build up (JIT tiering, pools) and is not counted.
+  for run in $(seq 0 "$runs"); do
     for i in "${!names[@]}"; do
       name=${names[$i]}; port=${ports[$i]}; pid=$(server_pid "$port")
       case $workload in
-        read) size=small; args=() ;;
-        read-60k) size=60k; args=() ;;
-        write) size=small; args=(-s bench/wrk/sessions.lua) ;;
+        read) size=small; method=GET ;;
+        read-60k) size=60k; method=GET ;;
+        write) size=small; method=PUT ;;
       esac
+      if [ "$method" = PUT ]; then export BODY='{"count":{n},"user":"ada"}'; else unset BODY; fi
       before=$(cpu_ticks "$pid")
-      out=$(COOKIES="${cookies[$name:$size]}" METHOD=PUT URL_PATH=/api/session BODY='{"count":{n},"user":"ada"}' COUNTER_START=$((run * 1000000)) \
-        wrk -t1 -c16 -d${seconds}s "${args[@]}" -H "Cookie: ${cookies[$name:$size]}" "http://127.0.0.1:$port/api/session")
+      out=$(COOKIES="${cookies[$name:$size]}" METHOD=$method URL_PATH=/api/session COUNTER_START=$((run * 1000000)) \
+        wrk -t1 -c16 -d${seconds}s -s bench/wrk/sessions.lua "http://127.0.0.1:$port/api/session")
       after=$(cpu_ticks "$pid")
       requests=$(echo "$out" | awk '/requests in/ {print $1}')
+      failed=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
       micros=$(awk -v t=$((after - before)) -v hz="$ticks_per_second" -v r="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / r }')
-      samples["$workload:$name"]+="$micros "
-      echo "run $run $workload $name: $requests requests, $micros µs CPU/request" >&2
+      [ "$run" -gt 0 ] && samples["$workload:$name"]+="$micros "
+      echo "run $run $workload $name: $requests requests (${failed:-0} not 2xx), $micros µs CPU/request" >&2
     done
   done
 done
