@@ -159,7 +159,7 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
             // Making the connection failed: the server is down, or its options could not be made (in Azure, the
             // managed identity's token could not be had). Either way Redis cannot be reached yet, and may be soon.
             connection.OnConnectionError();
-            throw new SessionStoreUnavailableException("Redis could not be connected: " + error.Message, error);
+            throw new SessionStoreUnavailableException("Redis could not be connected: " + error.Message, error) { MayHaveRun = false };
         }
         try
         {
@@ -170,7 +170,7 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
         catch (Exception error) when (error is RedisConnectionException or TimeoutException)
         {
             connection.OnConnectionError();
-            throw new SessionStoreUnavailableException("Redis is unreachable: " + error.Message, error);
+            throw new SessionStoreUnavailableException("Redis is unreachable: " + error.Message, error) { MayHaveRun = MayHaveRun(error) };
         }
         catch (RedisServerException error)
         {
@@ -178,6 +178,22 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
             connection.OnSuccess();
             throw new SessionStoreErrorException(error.Message.Split(' ', 2)[0], "Redis answered: " + error.Message, error);
         }
+    }
+
+    /// <summary>
+    /// Whether a failed command may have reached Redis: not when StackExchange.Redis says it was still waiting to be sent
+    /// (2.x also keeps a backlog, WaitingInBacklog; the name is compared because 1.x, which the tests build against, has
+    /// no such member).
+    /// </summary>
+    private static bool MayHaveRun(Exception error)
+    {
+        var status = error switch
+        {
+            RedisConnectionException connectionError => connectionError.CommandStatus.ToString(),
+            RedisTimeoutException timeout => timeout.Commandstatus.ToString(),
+            _ => null,
+        };
+        return status is not ("WaitingToBeSent" or "WaitingInBacklog");
     }
 
     /// <summary>A Lua script and the SHA-1 that <c>EVALSHA</c> names it by.</summary>

@@ -48,7 +48,8 @@ public sealed class RecentSessionValuesTests
     {
         // Two slots, and keys that may sit in either: A and B fill them; A stays busy, B does not. Before, C took its first
         // slot whatever sat there, so two busy sessions that shared it evicted each other on every save.
-        var values = new RecentSessionValues(2);
+        var clock = 0L;
+        var values = new RecentSessionValues(2, () => ++clock);
         var candidates = Enumerable.Range(0, 200).Select(i => SessionKeys.Of("k" + i)).Where(k => values.Slots(k) is var s && s.First != s.Second).ToList();
         var a = candidates[0];
         values.Remember(a, Value("a"));

@@ -54,6 +54,24 @@ public sealed class RedisConnectionTests(RedisServer redis)
     }
 
     [Fact]
+    public async Task A_command_that_could_not_be_sent_is_an_outage_that_surely_did_not_run()
+    {
+        // Nothing listens on the port: the connection is never made, so no write can have reached Redis, and a retry may
+        // take whatever it then finds for another writer's (SessionRepository trusts an equal value only after MayHaveRun).
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var connection = new RedisConnection(
+            () => Task.FromResult(ConfigurationOptions.Parse($"127.0.0.1:{port},connectTimeout=300,abortConnect=false")), TimeProvider.System, NullLogger<RedisConnection>.Instance);
+        var store = new RedisSessionStore(connection);
+
+        var error = await Assert.ThrowsAsync<SessionStoreUnavailableException>(() => store.ReplaceIfAsync(SessionKeys.Of("never-sent"), "0", "{}", TimeSpan.FromMinutes(1), default));
+
+        Assert.False(error.MayHaveRun, error.Message);
+    }
+
+    [Fact]
     public async Task A_disposed_connection_opens_no_new_one()
     {
         var connects = 0;

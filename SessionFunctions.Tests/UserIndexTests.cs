@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -118,6 +119,25 @@ public abstract class UserIndexScenarios
         Assert.Equal(404, (await phone.GetAsync()).Status);
         Assert.Equal(200, (await other.GetAsync()).Status);
         Assert.Empty(await Database.HashKeysAsync(IndexKey(_ada)));
+    }
+
+    [Fact]
+    public async Task A_numeric_user_id_is_one_user_however_the_login_wrote_the_number()
+    {
+        // The store holds numbers as JSON.stringify writes them (1.0 is 1); the index must key the user the same way, or a
+        // session logged in as 42.0 is listed, and signed out, under another user than the one it is read back as.
+        var id = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999);
+        using var api = Api();
+        using var laptop = api.CreateSessionClient();
+        using var phone = api.CreateSessionClient();
+        Assert.Equal(201, (await laptop.PostAsync(json: $$$"""{"user":{"id":{{{id}}}.0}}""")).Status);
+        Assert.Equal(201, (await phone.PostAsync(json: $$$"""{"user":{"id":{{{id}}}.0}}""")).Status);
+
+        Assert.Equal(2, Sessions(await ListAsync(laptop)).Count);
+        Assert.Equal(204, (await DeleteAsync(laptop, "/api/session/all")).Status);
+
+        Assert.Equal(404, (await phone.GetAsync()).Status);
+        Assert.Empty(await Database.HashKeysAsync(IndexKey(id.ToString(CultureInfo.InvariantCulture))));
     }
 
     [Fact]

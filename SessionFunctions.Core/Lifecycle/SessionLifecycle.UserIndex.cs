@@ -142,7 +142,7 @@ internal sealed partial class SessionLifecycle
         return SessionOutcome.Removed;
     }
 
-    /// <summary>The session's user id at <c>Session:UserIdPath</c>: a non-empty string, or a number's JSON text; else null.</summary>
+    /// <summary>The session's user id at <c>Session:UserIdPath</c>: a non-empty string, or a number's JSON text as stored; else null.</summary>
     private string? UserIdOf(JsonObject data)
     {
         if (_options.UserIdPath is not { } path) return null;
@@ -162,7 +162,8 @@ internal sealed partial class SessionLifecycle
         return node is JsonValue value ? value.GetValueKind() switch
         {
             JsonValueKind.String when value.GetValue<string>() is { Length: > 0 } text => text,
-            JsonValueKind.Number => value.ToJsonString(),
+            // As the store will hold it (1.0 is 1): a session indexed at login must be found under the same user once read back.
+            JsonValueKind.Number => SessionJson.NumberText(value.ToJsonString()),
             _ => null,
         } : null;
     }

@@ -18,8 +18,9 @@ internal sealed record RememberedSession(SessionCookie Cookie, string Hash, stri
 /// <remarks>
 /// A fixed array of slots; each key may sit in one of two, chosen by its hash. A key that is not there takes an empty
 /// one of its two, else the one used least recently, so two busy sessions that share a slot sit side by side instead of
-/// evicting each other on every save. There is no lock and no eviction list: "used" is a stamp from a counter that is
-/// advanced without synchronization (a lost increment only makes the choice slightly less exact). Memory stays below
+/// evicting each other on every save. There is no lock, no eviction list and no shared counter: "used" is a millisecond
+/// stamp on the entry, written only when it changes, so a busy entry costs one write per millisecond, not one per request
+/// (two entries stamped in the same millisecond are a tie, and the first slot goes). Memory stays below
 /// <see cref="SessionApiOptions.RecentSessions"/> × (<see cref="MaxValueLength"/> + <see cref="MaxCookieLength"/>) characters.
 /// </remarks>
 internal sealed class RecentSessionValues
@@ -31,9 +32,15 @@ internal sealed class RecentSessionValues
     public const int MaxCookieLength = 1024;
 
     private readonly Entry?[] _slots;
-    private long _clock;
+    private readonly Func<long> _clock;
 
-    public RecentSessionValues(int capacity) => _slots = new Entry?[Math.Max(0, capacity)];
+    /// <param name="capacity">The number of slots.</param>
+    /// <param name="clock">The stamp of a use: milliseconds (<see cref="Environment.TickCount64"/>) unless a test counts.</param>
+    public RecentSessionValues(int capacity, Func<long>? clock = null)
+    {
+        _slots = new Entry?[Math.Max(0, capacity)];
+        _clock = clock ?? (() => Environment.TickCount64);
+    }
 
     /// <summary>What is remembered of <paramref name="key"/>, if anything.</summary>
     public RememberedSession? Recall(string key)
@@ -42,7 +49,7 @@ internal sealed class RecentSessionValues
         var (first, second) = Slots(key);
         var entry = Find(first, key) ?? Find(second, key);
         if (entry is null) return null;
-        entry.LastUsed = Tick();
+        Touch(entry);
         return entry.Session;
     }
 
@@ -55,10 +62,10 @@ internal sealed class RecentSessionValues
         if (existing is not null && existing.Session.Hash == session.Hash)
         {
             // Reads remember what is usually already there: leave the slot alone then, but count the use.
-            existing.LastUsed = Tick();
+            Touch(existing);
             return;
         }
-        var entry = new Entry(key, session) { LastUsed = Tick() };
+        var entry = new Entry(key, session) { LastUsed = _clock() };
         var inFirst = Volatile.Read(ref _slots[first]);
         var inSecond = Volatile.Read(ref _slots[second]);
         var slot = inFirst?.Key == key ? first
@@ -86,7 +93,11 @@ internal sealed class RecentSessionValues
         return ((int)(hash % length), (int)(((hash >> 16) | (hash << 16)) % length));
     }
 
-    private long Tick() => _clock = _clock + 1;
+    private void Touch(Entry entry)
+    {
+        var now = _clock();
+        if (entry.LastUsed != now) entry.LastUsed = now;
+    }
 
     private Entry? Find(int slot, string key) =>
         Volatile.Read(ref _slots[slot]) is { } entry && entry.Key == key ? entry : null;
@@ -103,7 +114,7 @@ internal sealed class RecentSessionValues
 
         public RememberedSession Session { get; } = session;
 
-        /// <summary>The clock's value when this entry was last remembered or recalled.</summary>
+        /// <summary>The clock's stamp when this entry was last remembered or recalled.</summary>
         public long LastUsed { get; set; }
     }
 }

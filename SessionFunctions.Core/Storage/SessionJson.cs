@@ -132,16 +132,15 @@ internal static class SessionJson
     /// A JSON number as <c>JSON.stringify(JSON.parse(raw))</c> writes it: JavaScript's Number::toString of the nearest
     /// double, or <c>null</c> beyond the double range (JSON.parse makes Infinity of it).
     /// </summary>
-    private static void WriteNumber(StringBuilder text, string raw)
-    {
+    private static void WriteNumber(StringBuilder text, string raw) => text.Append(NumberText(raw));
+
+    /// <summary>
+    /// A JSON number's text as <c>JSON.stringify(JSON.parse(raw))</c> writes it: what the store holds for it, so also what
+    /// a value read back (a user id, say) compares equal to.
+    /// </summary>
+    internal static string NumberText(string raw) =>
         // Integers of up to 15 digits are exact doubles that JavaScript prints as they are: the common case, unparsed.
-        if (IsPlainInteger(raw))
-        {
-            text.Append(raw);
-            return;
-        }
-        text.Append(JavaScriptNumber(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture)));
-    }
+        IsPlainInteger(raw) ? raw : JavaScriptNumber(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture));
 
     private static bool IsPlainInteger(string raw)
     {

@@ -92,14 +92,10 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var sent = 0;
-        var created = await WhenAvailable("create", ct =>
-        {
-            sent++;
-            return store.CreateAsync(key, value.Json!, lifetime, ct);
-        }, cancellationToken);
-        // A retried create finds the id taken when the attempt whose reply was lost did create it: then it is ours.
-        if (!created && sent > 1) created = await WhenAvailable("get", ct => store.GetAsync(key, ct), cancellationToken) == value.Json;
+        var (created, earlierMayHaveRun) = await WriteWhenAvailable("create", ct => store.CreateAsync(key, value.Json!, lifetime, ct), cancellationToken);
+        // A retried create finds the id taken when the attempt whose reply was lost did create it: then it is ours (a
+        // fresh random id holding exactly this text is no one else's).
+        if (!created && earlierMayHaveRun) created = await WhenAvailable("get", ct => store.GetAsync(key, ct), cancellationToken) == value.Json;
         if (created) Remember(key, value, cookie);
         Log.SessionStored(logger, "create", created);
         return created;
@@ -115,15 +111,11 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var sent = 0;
-        var write = await WhenAvailable("replace", ct =>
-        {
-            sent++;
-            return store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct);
-        }, cancellationToken);
-        // A retried write that finds exactly its own value found what the attempt whose reply was lost wrote (or a writer
-        // that wrote the same): the store holds what this save asked for, so it is done, not a conflict or a 412.
-        if (sent > 1 && write.Status == SessionStoreWriteStatus.Changed && write.Current == value.Json) write = SessionStoreWrite.Done;
+        var (write, earlierMayHaveRun) = await WriteWhenAvailable("replace", ct => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct), cancellationToken);
+        // A retry that finds exactly its own value, after an attempt that may have run, found what that attempt wrote (or
+        // the same text from another writer): the store holds what this save asked for, so it is done (RFC 9110 §13.1.1
+        // allows a 2xx when the change is already in place), not a conflict or a 412.
+        if (earlierMayHaveRun && write.Status == SessionStoreWriteStatus.Changed && write.Current == value.Json) write = SessionStoreWrite.Done;
         Log.SessionStored(logger, "replace", write.Status == SessionStoreWriteStatus.Done);
         if (write.Status == SessionStoreWriteStatus.Done) Remember(key, value, cookie);
         return Outcome(key, write);
@@ -142,15 +134,10 @@ internal sealed class SessionRepository(
     public async Task<ReplaceOutcome> DestroyIfAsync(string sessionId, string expectedHash, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
-        var sent = 0;
-        var write = await WhenAvailable("destroy_if", ct =>
-        {
-            sent++;
-            return store.DestroyIfAsync(key, expectedHash, ct);
-        }, cancellationToken);
-        // A retried delete that finds nothing most likely follows its own lost reply; the session is gone either way, as
-        // asked. Answering "missing" would make a regenerate give up its new session, logging the user out.
-        if (sent > 1 && write.Status == SessionStoreWriteStatus.Missing) write = SessionStoreWrite.Done;
+        // A retry that finds nothing is reported as missing even after an attempt that may have run: that attempt may have
+        // deleted it, but so may a concurrent logout or sign-out, and a regenerate must not keep a copy of a session that
+        // was signed out (it answers 409 instead, and the user logs in again).
+        var write = await WhenAvailable("destroy_if", ct => store.DestroyIfAsync(key, expectedHash, ct), cancellationToken);
         if (write.Status == SessionStoreWriteStatus.Done) _recent.Forget(key);
         return Outcome(key, write);
     }
@@ -253,8 +240,27 @@ internal sealed class SessionRepository(
     {
         var now = time.GetUtcNow();
         if (known.Cookie.Expires <= now || known.Cookie.AbsoluteDeadline(_options.AbsoluteTimeout) <= now) return null;
-        // Only a JSON object is ever remembered, so this parse cannot fail.
-        return new StoredSession(SessionJson.ParseObject(json)!, json, known.Hash);
+        // Only a JSON object is ever remembered, so this parse does not fail; should it, the text is read as unknown.
+        return SessionJson.ParseObject(json) is { } data ? new StoredSession(data, json, known.Hash) : Read(json);
+    }
+
+    /// <summary>As <see cref="WhenAvailable{T}"/> for a write, and whether an attempt that failed may have run in the store.</summary>
+    private async Task<(T Result, bool EarlierMayHaveRun)> WriteWhenAvailable<T>(string operation, Func<CancellationToken, Task<T>> command, CancellationToken cancellationToken)
+    {
+        var mayHaveRun = false;
+        var result = await WhenAvailable(operation, async ct =>
+        {
+            try
+            {
+                return await command(ct);
+            }
+            catch (SessionStoreUnavailableException error) when (error.MayHaveRun)
+            {
+                mayHaveRun = true;
+                throw;
+            }
+        }, cancellationToken);
+        return (result, mayHaveRun);
     }
 
     /// <summary>Runs one store command, measured; retries it while the store is unavailable, for up to ReconnectTimeout.</summary>

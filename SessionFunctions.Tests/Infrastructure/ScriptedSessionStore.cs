@@ -25,6 +25,12 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
     /// </summary>
     public int LoseReplies { get; set; }
 
+    /// <summary>
+    /// The next this many creates and conditional writes fail before reaching the store: they throw
+    /// <see cref="SessionStoreUnavailableException"/> with <c>MayHaveRun = false</c>, as a command still queued does.
+    /// </summary>
+    public int FailBeforeRunning { get; set; }
+
     /// <summary>The calls so far, e.g. "get", "create", "replace", "destroy".</summary>
     public List<string> Calls { get; } = [];
 
@@ -50,7 +56,7 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
     public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
     {
         Calls.Add("create");
-        return FailCreate is { } error ? Task.FromException<bool>(error) : MayLoseReply(_inner.CreateAsync(key, value, ttl, cancellationToken));
+        return FailCreate is { } error ? Task.FromException<bool>(error) : Run(() => _inner.CreateAsync(key, value, ttl, cancellationToken));
     }
 
     public Task<string?> GetAndTouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
@@ -69,14 +75,14 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
     {
         Calls.Add("replace");
         if (BeforeReplace.TryDequeue(out var before)) before(this, key);
-        return MayLoseReply(_inner.ReplaceIfAsync(key, expectedHash, value, ttl, cancellationToken));
+        return Run(() => _inner.ReplaceIfAsync(key, expectedHash, value, ttl, cancellationToken));
     }
 
     public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken)
     {
         Calls.Add("destroy-if");
         if (BeforeDestroy.TryDequeue(out var before)) before(this, key);
-        return FailDestroy is { } error ? Task.FromException<SessionStoreWrite>(error) : MayLoseReply(_inner.DestroyIfAsync(key, expectedHash, cancellationToken));
+        return FailDestroy is { } error ? Task.FromException<SessionStoreWrite>(error) : Run(() => _inner.DestroyIfAsync(key, expectedHash, cancellationToken));
     }
 
     public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken)
@@ -86,9 +92,14 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
         return FailDestroy is { } error ? Task.FromException<bool>(error) : _inner.DestroyAsync(key, cancellationToken);
     }
 
-    private async Task<T> MayLoseReply<T>(Task<T> work)
+    private async Task<T> Run<T>(Func<Task<T>> work)
     {
-        var result = await work;
+        if (FailBeforeRunning > 0)
+        {
+            FailBeforeRunning--;
+            throw new SessionStoreUnavailableException("The connection dropped with the command still queued.") { MayHaveRun = false };
+        }
+        var result = await work();
         if (LoseReplies <= 0) return result;
         LoseReplies--;
         throw new SessionStoreUnavailableException("The connection dropped before the reply arrived.");
