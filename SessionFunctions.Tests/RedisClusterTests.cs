@@ -148,7 +148,7 @@ public sealed class RedisClusterTests(RedisCluster cluster)
     [Fact]
     public async Task Saves_on_every_master_work_after_each_one_forgot_the_scripts()
     {
-        using var api = Api();
+        using var api = Api(SessionApiFactory.UnderLoad);
         // Sessions until every master holds one: their ids are random, so this takes a few.
         var clients = new Dictionary<int, SessionClient>();
         for (var i = 0; i < 60 && clients.Count < RedisCluster.Masters; i++)
