@@ -47,15 +47,29 @@ internal sealed partial class SessionLifecycle
         return SessionOutcome.List(sessions);
     }
 
-    /// <summary><c>DELETE /api/session/all</c> (sign out everywhere, this session included) and <c>DELETE /api/session/others</c>.</summary>
+    /// <summary>
+    /// <c>DELETE /api/session/all</c> (sign out everywhere, this session included) and <c>DELETE /api/session/others</c>.
+    /// </summary>
+    /// <remarks>
+    /// A listing is only a snapshot: a device that regenerates its session after the listing and before the delete
+    /// carries on under a sid the listing did not have. Its new session joined the index before the old one was
+    /// deleted, so the listing after the deletes finds it; passes repeat until one finds no member it has not signed
+    /// out yet (a regenerate that loses the race to the delete fails by itself: it finds its old session gone).
+    /// </remarks>
     public async Task<SessionOutcome> SignOutUserAsync(HttpContext http, bool includingCurrent)
     {
         var (current, user, failed) = await CurrentUserAsync(http);
         if (failed is not null) return failed;
-        var members = await MembersAsync(http, current!, user!);
-        var results = await Task.WhenAll(members.Where(m => m.Id != current!.Id).Select(m => SignOutAsync(user!, m, http.RequestAborted)));
-        if (results.Contains(false)) return SessionOutcome.Conflict(ChangingDetail);
-        return includingCurrent ? await RemoveCurrentAsync(http, current!, user!) : SessionOutcome.SignedOut;
+        var handled = new HashSet<string>(StringComparer.Ordinal) { current!.Id };
+        for (var pass = 1; ; pass++)
+        {
+            var members = (await MembersAsync(http, current, user!)).Where(m => handled.Add(m.Id)).ToList();
+            if (members.Count == 0) break;
+            if (pass > MaxAttempts) return SessionOutcome.Conflict(ChangingDetail);
+            var results = await Task.WhenAll(members.Select(m => SignOutAsync(user!, m, http.RequestAborted)));
+            if (results.Contains(false)) return SessionOutcome.Conflict(ChangingDetail);
+        }
+        return includingCurrent ? await RemoveCurrentAsync(http, current, user!) : SessionOutcome.SignedOut;
     }
 
     /// <summary><c>DELETE /api/session/all/{handle}</c>: one of the current user's sessions; this one clears the cookies too.</summary>

@@ -5,7 +5,7 @@ namespace SessionFunctions.Tests.Infrastructure;
 /// first), or fail one. It counts what the lifecycle asked of it, so a test can say exactly which store calls an
 /// operation made, and what the store holds afterwards.
 /// </summary>
-public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDisposable
+public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISessionUserIndexStore, IDisposable
 {
     private readonly MemorySessionStore _inner = new(time);
 
@@ -104,6 +104,24 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, IDi
         LoseReplies--;
         throw new SessionStoreUnavailableException("The connection dropped before the reply arrived.");
     }
+
+    // The user index (Session:UserIdPath) as the memory store keeps it, unscripted.
+    private ISessionUserIndexStore Index => _inner;
+
+    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, CancellationToken cancellationToken) =>
+        Index.IndexAsync(indexKey, sessionId, entry, ttl, cancellationToken);
+
+    Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken) =>
+        Index.MembersAsync(indexKey, cancellationToken);
+
+    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, CancellationToken cancellationToken) =>
+        Index.UnindexAsync(indexKey, sessionId, cancellationToken);
+
+    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, CancellationToken cancellationToken) =>
+        Index.UnindexIfSeenAtMostAsync(indexKey, sessionId, seenAtMost, cancellationToken);
+
+    /// <summary>The sids in a user's index, without going through the script.</summary>
+    public IReadOnlyCollection<string> IndexMembers(string indexKey) => [.. Index.MembersAsync(indexKey, default).Result.Keys];
 
     public void Dispose() => _inner.Dispose();
 }
