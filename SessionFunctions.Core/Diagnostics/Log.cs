@@ -36,8 +36,9 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Warning, "The session store answered with an error; answering 503 at once: {Reply}", EventName = "StoreError")]
     public static partial void StoreError(ILogger logger, string reply);
 
-    [LoggerMessage(10, LogLevel.Debug, "Session loaded from the store (found: {Found}).", EventName = "SessionLoaded")]
-    public static partial void SessionLoaded(ILogger logger, bool found);
+    // Remembered: the text read is the one this instance last read or wrote, so its hash and cookie came from memory.
+    [LoggerMessage(10, LogLevel.Debug, "Session loaded from the store (found: {Found}, as remembered: {Remembered}).", EventName = "SessionLoaded")]
+    public static partial void SessionLoaded(ILogger logger, bool found, bool remembered);
 
     [LoggerMessage(11, LogLevel.Debug, "Session recalled from this instance's memory (found: {Found}).", EventName = "SessionRecalled")]
     public static partial void SessionRecalled(ILogger logger, bool found);

@@ -54,7 +54,7 @@ internal sealed class SessionRepository(
             ? recalled
             : null;
         var stored = json is null ? null : known is null ? Read(json) : ReadKnown(json, known);
-        Log.SessionLoaded(logger, stored is not null);
+        Log.SessionLoaded(logger, stored is not null, known is not null);
         if (stored is null)
         {
             _recent.Forget(key);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests.Lifecycle;
@@ -11,15 +12,21 @@ public sealed class RememberedReadTests : IDisposable
 {
     private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
     private readonly ScriptedSessionStore _store;
+    private readonly CollectingLoggerProvider _logs = new();
     private readonly SessionApiFactory _api;
     private readonly SessionClient _client;
 
     public RememberedReadTests()
     {
         _store = new ScriptedSessionStore(_time);
-        _api = SessionApiFactory.WithMemory(services => services.AddSingleton<ISessionStore>(_store).AddSingleton<TimeProvider>(_time));
+        _api = SessionApiFactory.WithMemory(
+            services => services.AddSingleton<ISessionStore>(_store).AddSingleton<TimeProvider>(_time).AddSingleton<ILoggerProvider>(_logs),
+            ("Logging:LogLevel:SessionFunctions", "Debug"));
         _client = _api.CreateSessionClient();
     }
+
+    /// <summary>What the last read from the store said of itself (the SessionLoaded debug event).</summary>
+    private string LastLoad() => _logs.Entries.Last(e => e.Event.Name == "SessionLoaded").Message;
 
     public void Dispose()
     {
@@ -41,6 +48,8 @@ public sealed class RememberedReadTests : IDisposable
         _time.Advance(TimeSpan.FromMinutes(2));
 
         Assert.Equal(404, (await _client.GetAsync()).Status);
+        // The text is the remembered one, so only the remembered cookie's expires can have said "gone".
+        Assert.Equal("Session loaded from the store (found: False, as remembered: True).", LastLoad());
     }
 
     [Fact]
@@ -49,12 +58,14 @@ public sealed class RememberedReadTests : IDisposable
         var created = await _client.PostAsync(json: """{"n":1}""");
         var key = SessionKeys.Of(_client.Jar["koa.sid"]);
         var remembered = await _client.GetAsync();
+        Assert.Equal("Session loaded from the store (found: True, as remembered: True).", LastLoad());
         Assert.Equal(EntityTags.Of(SessionHash.Of(_store[key]!)), remembered.Headers.ETag?.Tag);
         Assert.Equal(created.Headers.ETag?.Tag, remembered.Headers.ETag?.Tag);
 
         // Another writer changes one character: the text no longer matches what is remembered.
         _store[key] = _store[key]!.Replace("\"n\":1", "\"n\":2", StringComparison.Ordinal);
         var changed = await _client.GetAsync();
+        Assert.Equal("Session loaded from the store (found: True, as remembered: False).", LastLoad());
 
         Assert.Equal(EntityTags.Of(SessionHash.Of(_store[key]!)), changed.Headers.ETag?.Tag);
         Assert.NotEqual(remembered.Headers.ETag?.Tag, changed.Headers.ETag?.Tag);
