@@ -27,9 +27,14 @@ public abstract class UserIndexScenarios
 
     protected static string IndexKey(string user) => "koa:sess:user:" + Uri.EscapeDataString(user);
 
-    protected static Task<SessionResponse> LoginAsync(SessionClient client, string user, string? label = null) =>
-        client.PostAsync(json: $$$"""{"user":{"id":"{{{user}}}"}}""",
+    /// <summary>Logs in as <paramref name="user"/> (a new session), and fails the test at once, with the answer, if that did not work.</summary>
+    protected static async Task<SessionResponse> LoginAsync(SessionClient client, string user, string? label = null)
+    {
+        var login = await client.PostAsync(json: $$$"""{"user":{"id":"{{{user}}}"}}""",
             configure: label is null ? null : request => request.Headers.TryAddWithoutValidation("Session-Client-Label", label));
+        Assert.True(login.Status == 201, $"login answered {login.Status}: {login.Body}");
+        return login;
+    }
 
     protected static Task<SessionResponse> ListAsync(SessionClient client) => client.GetAsync("/api/session/all");
 
@@ -221,8 +226,7 @@ public abstract class UserIndexScenarios
             using var client = api.CreateSessionClient();
             for (var i = 0; i < Iterations; i++)
             {
-                var login = await LoginAsync(client, _storm);
-                Assert.True(login.Status == 201, $"login: {login.Status} {login.Body}");
+                await LoginAsync(client, _storm);
                 issued.Add(client.Jar["koa.sid"]);
                 switch (random.Next(5))
                 {
