@@ -51,23 +51,30 @@ internal sealed partial class SessionLifecycle
     /// <c>DELETE /api/session/all</c> (sign out everywhere, this session included) and <c>DELETE /api/session/others</c>.
     /// </summary>
     /// <remarks>
-    /// A listing is only a snapshot: a device that regenerates its session after the listing and before the delete
-    /// carries on under a sid the listing did not have. Its new session joined the index before the old one was
-    /// deleted, so the listing after the deletes finds it; passes repeat until one finds no member it has not signed
-    /// out yet (a regenerate that loses the race to the delete fails by itself: it finds its old session gone).
+    /// A listing is only a snapshot: a device that regenerates its session after the listing carries on under a sid
+    /// the listing did not have. Its regenerate indexed the new sid before it deleted the old one, so once the old one
+    /// is seen deleted (by this sign-out, or missing when its listed session was read), the next listing has the new
+    /// one. Listings repeat until one finds no member, and no missing sid, that an earlier one did not. A regenerate
+    /// that loses the race to the delete fails by itself: it finds its old session gone.
     /// </remarks>
     public async Task<SessionOutcome> SignOutUserAsync(HttpContext http, bool includingCurrent)
     {
         var (current, user, failed) = await CurrentUserAsync(http);
         if (failed is not null) return failed;
         var handled = new HashSet<string>(StringComparer.Ordinal) { current!.Id };
-        for (var pass = 1; ; pass++)
+        var missing = new HashSet<string>(StringComparer.Ordinal);
+        for (var listing = 1; ; listing++)
         {
-            var members = (await MembersAsync(http, current, user!)).Where(m => handled.Add(m.Id)).ToList();
-            if (members.Count == 0) break;
-            if (pass > MaxAttempts) return SessionOutcome.Conflict(ChangingDetail);
-            var results = await Task.WhenAll(members.Select(m => SignOutAsync(user!, m, http.RequestAborted)));
-            if (results.Contains(false)) return SessionOutcome.Conflict(ChangingDetail);
+            var (members, gone, currentGone) = await ListAsync(http, current, user!, checkCurrent: true);
+            var fresh = members.Where(m => handled.Add(m.Id)).ToList();
+            var freshlyMissing = gone.Count(missing.Add);
+            if (fresh.Count == 0 && freshlyMissing == 0) break;
+            // Another request regenerated or removed this session meanwhile: a new member may be its successor, which
+            // "others" must not sign out. The client retries with whatever cookie it holds now.
+            if (currentGone && !includingCurrent) return SessionOutcome.Conflict(SignOutChangedDetail);
+            if (listing > MaxAttempts) return SessionOutcome.Conflict(SignOutKeptChangingDetail);
+            var results = await Task.WhenAll(fresh.Select(m => SignOutAsync(user!, m, http.RequestAborted)));
+            if (results.Contains(false)) return SessionOutcome.Conflict(SignOutKeptChangingDetail);
         }
         return includingCurrent ? await RemoveCurrentAsync(http, current, user!) : SessionOutcome.SignedOut;
     }
@@ -81,7 +88,7 @@ internal sealed partial class SessionLifecycle
         var members = await MembersAsync(http, current, user!);
         var member = members.FirstOrDefault(m => m.Id != current.Id && HandleMatches(m.Id, handle));
         if (member is null) return SessionOutcome.HandleNotFound;
-        return await SignOutAsync(user!, member, http.RequestAborted) ? SessionOutcome.SignedOut : SessionOutcome.Conflict(ChangingDetail);
+        return await SignOutAsync(user!, member, http.RequestAborted) ? SessionOutcome.SignedOut : SessionOutcome.Conflict(SignOutKeptChangingDetail);
     }
 
     /// <summary>The request's session and its user; or the outcome when there is none (404), or no user or no index (404).</summary>
@@ -99,24 +106,36 @@ internal sealed partial class SessionLifecycle
     /// The user's live sessions, each checked against the store (it exists and is still this user's); the current one is
     /// indexed now if it is not yet (Koa logged it in). Members that do not check out are pruned once past the grace.
     /// </summary>
-    private async Task<List<IndexMember>> MembersAsync(HttpContext http, Session current, string user)
+    private async Task<List<IndexMember>> MembersAsync(HttpContext http, Session current, string user) =>
+        (await ListAsync(http, current, user, checkCurrent: false)).Members;
+
+    /// <summary>
+    /// As <see cref="MembersAsync"/>, and what a sign-out needs besides: the listed sids whose session was not found
+    /// (deleted, expired, or indexed by a write not yet done), and, with <paramref name="checkCurrent"/>, whether the
+    /// current session is still stored (read alongside the others; it is then neither listed nor indexed again).
+    /// </summary>
+    private async Task<IndexListing> ListAsync(HttpContext http, Session current, string user, bool checkCurrent)
     {
         var cancellationToken = http.RequestAborted;
         var entries = await repository.IndexMembersAsync(user, cancellationToken);
         var pruneAtMost = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)PruneGrace.TotalMilliseconds;
+        var missing = new System.Collections.Concurrent.ConcurrentBag<string>();
         var checks = entries.Where(e => e.Key != current.Id).Select(async e =>
         {
             var entry = UserIndexEntry.Parse(e.Value);
             var stored = await repository.LoadAsync(e.Key, refreshTtl: false, cancellationToken);
+            if (stored is null) missing.Add(e.Key);
             if (entry is not null && stored is not null && UserIdOf(stored.Data) == user) return new IndexMember(e.Key, entry, stored);
             if (entry is null || entry.Seen <= pruneAtMost)
                 await repository.UnindexIfSeenAtMostAsync(user, e.Key, entry?.Seen ?? long.MaxValue, cancellationToken);
             return null;
-        });
+        }).ToList();
+        var currentCheck = checkCurrent ? repository.LoadAsync(current.Id, refreshTtl: false, cancellationToken) : null;
         var members = (await Task.WhenAll(checks)).OfType<IndexMember>().ToList();
+        if (currentCheck is not null && await currentCheck is null) return new IndexListing(members, [.. missing], CurrentGone: true);
         var currentEntry = UserIndexEntry.Parse(entries.GetValueOrDefault(current.Id)) ?? await JoinAsync(http, current);
         members.Add(new IndexMember(current.Id, currentEntry!, current.ToStored()));
-        return members;
+        return new IndexListing(members, [.. missing], CurrentGone: false);
     }
 
     /// <summary>Deletes a member, only while it is still this user's, then takes it out of the index; false if it kept changing.</summary>
@@ -258,6 +277,8 @@ internal sealed partial class SessionLifecycle
     }
 
     private sealed record IndexMember(string Id, UserIndexEntry Entry, StoredSession Stored);
+
+    private sealed record IndexListing(List<IndexMember> Members, List<string> Missing, bool CurrentGone);
 }
 
 /// <summary>One session in a user's list: its handle, whether it is the request's own, and its index entry.</summary>

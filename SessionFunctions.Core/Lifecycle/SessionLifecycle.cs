@@ -35,6 +35,10 @@ internal sealed partial class SessionLifecycle(
     private const string RemovedDetail = "The session was removed between this save's read and its write; nothing was saved.";
     private const string ChangingDetail = "Other requests kept changing the session during this save; nothing was saved. Retry.";
     private const string RegeneratedDetail = "The session was regenerated or removed by a concurrent request; this request changed nothing.";
+    private const string SignOutChangedDetail =
+        "This session was regenerated or removed by a concurrent request while the others were signed out; some may be signed out already. Retry with the current cookies.";
+    private const string SignOutKeptChangingDetail =
+        "The user's sessions kept changing (new logins or regenerates) during the sign-out; some may be signed out already. Retry.";
 
     private readonly SessionApiOptions _options = options.Value;
     private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);

@@ -14,6 +14,9 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
 
     public Queue<Action<ScriptedSessionStore, string>> BeforeDestroy { get; } = new();
 
+    /// <summary>Runs once, before the next read of that key (reads of several keys may run at once, so by key, not in order).</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, Action<ScriptedSessionStore>> BeforeGetOf { get; } = new();
+
     /// <summary>Thrown by every store call of that kind while set (the repository retries an outage, so once is not enough).</summary>
     public Exception? FailCreate { get; set; }
 
@@ -50,6 +53,7 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
     public Task<string?> GetAsync(string key, CancellationToken cancellationToken)
     {
         Calls.Add("get");
+        if (BeforeGetOf.TryRemove(key, out var before)) before(this);
         return _inner.GetAsync(key, cancellationToken);
     }
 

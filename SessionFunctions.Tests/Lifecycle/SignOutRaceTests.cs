@@ -4,10 +4,10 @@ using SessionFunctions.Tests.Infrastructure;
 namespace SessionFunctions.Tests.Lifecycle;
 
 /// <summary>
-/// "Sign out other devices" against a regenerate on one of those devices at the worst moment, on a
-/// <see cref="ScriptedSessionStore"/> that runs the regenerate at an exact step of the sign-out (or the other way round).
-/// Whichever finishes first, no session derived from a signed-out one may outlive the sign-out: that is what a user who
-/// signs out a stolen session relies on.
+/// "Sign out other devices" against a regenerate at the worst moment, on a <see cref="ScriptedSessionStore"/> that runs
+/// the regenerate (a whole request, synchronously) at an exact step of the sign-out, or the other way round. No session
+/// derived from a signed-out one may outlive the sign-out: that is what a user who signs out a stolen session relies
+/// on. And the caller's own session, regenerated meanwhile by another tab, must not be signed out as an "other".
 /// </summary>
 public sealed class SignOutRaceTests : IDisposable
 {
@@ -38,21 +38,25 @@ public sealed class SignOutRaceTests : IDisposable
         Assert.Equal(201, (await _phone.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
     }
 
+    private static Task<SessionResponse> SignOutOthersAsync(SessionClient client) => client.SendAsync(HttpMethod.Delete, "/api/session/others", null, null);
+
     [Fact]
     public async Task A_regenerate_that_completes_between_the_listing_and_the_delete_is_signed_out_too()
     {
         await LoginBothAsync();
         var before = _phone.Jar["koa.sid"];
         SessionResponse? regenerated = null;
-        // The sign-out listed the phone's session; just before it deletes it, the phone regenerates, all the way.
+        string? destroyed = null;
+        // The sign-out listed the phone's session and read it; just before it deletes it, the phone regenerates, all the way.
         _store.BeforeDestroy.Enqueue((_, key) =>
         {
-            Assert.Equal("koa:sess:" + before, key);
+            destroyed = key;
             regenerated = _phone.RegenerateAsync().GetAwaiter().GetResult();
         });
 
-        var signOut = await _laptop.SendAsync(HttpMethod.Delete, "/api/session/others", null, null);
+        var signOut = await SignOutOthersAsync(_laptop);
 
+        Assert.Equal(SessionKeys.Of(before), destroyed);
         Assert.Equal(204, signOut.Status);
         Assert.Equal(200, regenerated!.Status);
         Assert.NotEqual(before, _phone.Jar["koa.sid"]);
@@ -63,14 +67,34 @@ public sealed class SignOutRaceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_regenerate_that_completes_while_the_listing_reads_the_sessions_is_signed_out_too()
+    {
+        await LoginBothAsync();
+        var before = _phone.Jar["koa.sid"];
+        SessionResponse? regenerated = null;
+        // The sign-out read the index, which holds the phone's old sid only; the phone regenerates before that sid is
+        // read, so the listing finds it missing and has nothing to delete.
+        _store.BeforeGetOf[SessionKeys.Of(before)] = _ => regenerated = _phone.RegenerateAsync().GetAwaiter().GetResult();
+
+        var signOut = await SignOutOthersAsync(_laptop);
+
+        Assert.Equal(204, signOut.Status);
+        Assert.Equal(200, regenerated!.Status);
+        Assert.NotEqual(before, _phone.Jar["koa.sid"]);
+        Assert.Equal(404, (await _phone.GetAsync()).Status);
+        Assert.Equal([_laptop.Jar["koa.sid"]], _store.IndexMembers(IndexKey));
+        Assert.Equal(1, _store.Count);
+    }
+
+    [Fact]
     public async Task A_regenerate_whose_session_is_signed_out_before_its_delete_answers_409_and_leaves_no_session()
     {
+        // This order was safe before the repeated listings too (the regenerate finds its old session gone); it stays so.
         await LoginBothAsync();
         var before = _phone.Jar["koa.sid"];
         SessionResponse? signOut = null;
         // The phone stored its new session; just before it deletes the old one, the laptop signs out the others.
-        _store.BeforeDestroy.Enqueue((_, _) =>
-            signOut = _laptop.SendAsync(HttpMethod.Delete, "/api/session/others", null, null).GetAwaiter().GetResult());
+        _store.BeforeDestroy.Enqueue((_, _) => signOut = SignOutOthersAsync(_laptop).GetAwaiter().GetResult());
 
         var regenerate = await _phone.RegenerateAsync();
 
@@ -81,5 +105,29 @@ public sealed class SignOutRaceTests : IDisposable
         Assert.Equal(404, (await _phone.GetAsync()).Status);
         Assert.Equal([_laptop.Jar["koa.sid"]], _store.IndexMembers(IndexKey));
         Assert.Equal(1, _store.Count);
+    }
+
+    [Fact]
+    public async Task Signing_out_the_others_while_another_tab_regenerates_this_session_answers_409_and_signs_out_neither()
+    {
+        await LoginBothAsync();
+        using var otherTab = _api.CreateSessionClient(jar: new Dictionary<string, string>(_laptop.Jar));
+        SessionResponse? regenerated = null;
+        // While the sign-out reads the listed sessions, another tab of the same browser logs in again (regenerates).
+        _store.BeforeGetOf[SessionKeys.Of(_phone.Jar["koa.sid"])] = _ => regenerated = otherTab.RegenerateAsync().GetAwaiter().GetResult();
+
+        var signOut = await SignOutOthersAsync(_laptop);
+
+        Assert.Equal(200, regenerated!.Status);
+        Assert.Equal(409, signOut.Status);
+        Assert.Equal(SessionProblem.Conflict.Type, signOut.ProblemType);
+        Assert.Empty(signOut.SetCookies);
+        // The other tab's new session is this browser's, not another device's: it stands, and so does the phone.
+        Assert.Equal(200, (await otherTab.GetAsync()).Status);
+        Assert.Equal(200, (await _phone.GetAsync()).Status);
+        // Retried with the cookies the browser now holds, the sign-out works.
+        Assert.Equal(204, (await SignOutOthersAsync(otherTab)).Status);
+        Assert.Equal(404, (await _phone.GetAsync()).Status);
+        Assert.Equal(200, (await otherTab.GetAsync()).Status);
     }
 }
