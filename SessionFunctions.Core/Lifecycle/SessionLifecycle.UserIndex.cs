@@ -51,32 +51,40 @@ internal sealed partial class SessionLifecycle
     /// <c>DELETE /api/session/all</c> (sign out everywhere, this session included) and <c>DELETE /api/session/others</c>.
     /// </summary>
     /// <remarks>
-    /// A listing is only a snapshot: a device that regenerates its session after the listing carries on under a sid
-    /// the listing did not have. Its regenerate indexed the new sid before it deleted the old one, so once the old one
-    /// is seen deleted (by this sign-out, or missing when its listed session was read), the next listing has the new
-    /// one. Listings repeat until one finds no member, and no missing sid, that an earlier one did not. A regenerate
-    /// that loses the race to the delete fails by itself: it finds its old session gone.
+    /// A listing is only a snapshot: a device that regenerates its session after it carries on under a sid the listing
+    /// did not have. A regenerate indexes its new sid before it stores it, and stores it before it deletes the old one
+    /// (a regenerate that finds the old one deleted first fails, and deletes its new one). So listings repeat while one
+    /// brings news: a session to sign out, a listed session seen gone for the first time (its regenerate may have
+    /// indexed a successor since), or a listed session that is gone but whose entry is young enough to belong to a
+    /// write still under way (it may exist, and be regenerated, by the next listing). The first listing without news
+    /// ends it; one more, after <see cref="MaxAttempts"/> with news, answers 409. Everywhere signs out this session in
+    /// the same loop, so a successor that another tab regenerated from it is caught too.
     /// </remarks>
     public async Task<SessionOutcome> SignOutUserAsync(HttpContext http, bool includingCurrent)
     {
         var (current, user, failed) = await CurrentUserAsync(http);
         if (failed is not null) return failed;
-        var handled = new HashSet<string>(StringComparer.Ordinal) { current!.Id };
+        var handled = new HashSet<string>(StringComparer.Ordinal);
+        if (!includingCurrent) handled.Add(current!.Id);
         var missing = new HashSet<string>(StringComparer.Ordinal);
         for (var listing = 1; ; listing++)
         {
-            var (members, gone, currentGone) = await ListAsync(http, current, user!, checkCurrent: true);
-            var fresh = members.Where(m => handled.Add(m.Id)).ToList();
-            var freshlyMissing = gone.Count(missing.Add);
-            if (fresh.Count == 0 && freshlyMissing == 0) break;
+            var found = await ListAsync(http, current!, user!, checkCurrent: true);
+            var fresh = found.Members.Where(m => handled.Add(m.Id)).ToList();
+            var freshlyMissing = found.Missing.Count(missing.Add);
+            if (fresh.Count == 0 && freshlyMissing == 0 && found.MissingYoung == 0) break;
             // Another request regenerated or removed this session meanwhile: a new member may be its successor, which
-            // "others" must not sign out. The client retries with whatever cookie it holds now.
-            if (currentGone && !includingCurrent) return SessionOutcome.Conflict(SignOutChangedDetail);
+            // "others" must not sign out. The client retries with whatever cookie it holds now. (Best effort: a
+            // successor that is stored before this read and whose regenerate deletes this session after it is not told apart.)
+            if (found.CurrentGone && !includingCurrent) return SessionOutcome.Conflict(SignOutChangedDetail);
             if (listing > MaxAttempts) return SessionOutcome.Conflict(SignOutKeptChangingDetail);
             var results = await Task.WhenAll(fresh.Select(m => SignOutAsync(user!, m, http.RequestAborted)));
             if (results.Contains(false)) return SessionOutcome.Conflict(SignOutKeptChangingDetail);
         }
-        return includingCurrent ? await RemoveCurrentAsync(http, current, user!) : SessionOutcome.SignedOut;
+        if (!includingCurrent) return SessionOutcome.SignedOut;
+        ids.Reset(http, _defaultCookie);
+        metrics.Removed();
+        return SessionOutcome.Removed;
     }
 
     /// <summary><c>DELETE /api/session/all/{handle}</c>: one of the current user's sessions; this one clears the cookies too.</summary>
@@ -111,8 +119,9 @@ internal sealed partial class SessionLifecycle
 
     /// <summary>
     /// As <see cref="MembersAsync"/>, and what a sign-out needs besides: the listed sids whose session was not found
-    /// (deleted, expired, or indexed by a write not yet done), and, with <paramref name="checkCurrent"/>, whether the
-    /// current session is still stored (read alongside the others; it is then neither listed nor indexed again).
+    /// (deleted, expired, or indexed by a write not yet done), how many of those have an entry younger than the prune
+    /// grace, and, with <paramref name="checkCurrent"/>, whether the current session is still stored (read alongside the
+    /// others; when gone, it is neither listed nor indexed again).
     /// </summary>
     private async Task<IndexListing> ListAsync(HttpContext http, Session current, string user, bool checkCurrent)
     {
@@ -120,11 +129,13 @@ internal sealed partial class SessionLifecycle
         var entries = await repository.IndexMembersAsync(user, cancellationToken);
         var pruneAtMost = time.GetUtcNow().ToUnixTimeMilliseconds() - (long)PruneGrace.TotalMilliseconds;
         var missing = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var missingYoung = 0;
         var checks = entries.Where(e => e.Key != current.Id).Select(async e =>
         {
             var entry = UserIndexEntry.Parse(e.Value);
             var stored = await repository.LoadAsync(e.Key, refreshTtl: false, cancellationToken);
             if (stored is null) missing.Add(e.Key);
+            if (stored is null && entry is not null && entry.Seen > pruneAtMost) Interlocked.Increment(ref missingYoung);
             if (entry is not null && stored is not null && UserIdOf(stored.Data) == user) return new IndexMember(e.Key, entry, stored);
             if (entry is null || entry.Seen <= pruneAtMost)
                 await repository.UnindexIfSeenAtMostAsync(user, e.Key, entry?.Seen ?? long.MaxValue, cancellationToken);
@@ -132,10 +143,10 @@ internal sealed partial class SessionLifecycle
         }).ToList();
         var currentCheck = checkCurrent ? repository.LoadAsync(current.Id, refreshTtl: false, cancellationToken) : null;
         var members = (await Task.WhenAll(checks)).OfType<IndexMember>().ToList();
-        if (currentCheck is not null && await currentCheck is null) return new IndexListing(members, [.. missing], CurrentGone: true);
+        if (currentCheck is not null && await currentCheck is null) return new IndexListing(members, [.. missing], missingYoung, CurrentGone: true);
         var currentEntry = UserIndexEntry.Parse(entries.GetValueOrDefault(current.Id)) ?? await JoinAsync(http, current);
         members.Add(new IndexMember(current.Id, currentEntry!, current.ToStored()));
-        return new IndexListing(members, [.. missing], CurrentGone: false);
+        return new IndexListing(members, [.. missing], missingYoung, CurrentGone: false);
     }
 
     /// <summary>Deletes a member, only while it is still this user's, then takes it out of the index; false if it kept changing.</summary>
@@ -278,7 +289,7 @@ internal sealed partial class SessionLifecycle
 
     private sealed record IndexMember(string Id, UserIndexEntry Entry, StoredSession Stored);
 
-    private sealed record IndexListing(List<IndexMember> Members, List<string> Missing, bool CurrentGone);
+    private sealed record IndexListing(List<IndexMember> Members, List<string> Missing, int MissingYoung, bool CurrentGone);
 }
 
 /// <summary>One session in a user's list: its handle, whether it is the request's own, and its index entry.</summary>

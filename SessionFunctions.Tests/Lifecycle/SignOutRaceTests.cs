@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using SessionFunctions.Tests.Infrastructure;
 
@@ -13,13 +14,15 @@ public sealed class SignOutRaceTests : IDisposable
 {
     private const string IndexKey = "koa:sess:user:ada";
     private readonly ScriptedSessionStore _store = new(TimeProvider.System);
+    private readonly ScriptedIds _ids = new();
     private readonly SessionApiFactory _api;
     private readonly SessionClient _laptop;
     private readonly SessionClient _phone;
 
     public SignOutRaceTests()
     {
-        _api = SessionApiFactory.WithMemory(services => services.AddSingleton<ISessionStore>(_store), ("Session:UserIdPath", "/user/id"));
+        _api = SessionApiFactory.WithMemory(
+            services => services.AddSingleton<ISessionStore>(_store).AddSingleton<ISessionIdGenerator>(_ids), ("Session:UserIdPath", "/user/id"));
         _laptop = _api.CreateSessionClient();
         _phone = _api.CreateSessionClient();
     }
@@ -129,5 +132,87 @@ public sealed class SignOutRaceTests : IDisposable
         Assert.Equal(204, (await SignOutOthersAsync(otherTab)).Status);
         Assert.Equal(404, (await _phone.GetAsync()).Status);
         Assert.Equal(200, (await otherTab.GetAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_chain_of_two_regenerates_during_the_sign_out_is_signed_out_at_its_end()
+    {
+        await LoginBothAsync();
+        _ids.Next.Enqueue("second");
+        _ids.Next.Enqueue("third");
+        // The phone's first regenerate has indexed its new sid, not yet stored it, when the sign-out reads the index.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await ((ISessionUserIndexStore)_store).IndexAsync(IndexKey, "second", new UserIndexEntry(now, now, "phone"), TimeSpan.FromHours(1), default);
+        SessionResponse? toSecond = null, toThird = null;
+        // The sign-out read "second" missing and is about to delete the first sid: the first regenerate completes. Then,
+        // as the next listing reads "second", the phone regenerates again, to "third".
+        _store.BeforeDestroy.Enqueue((_, _) =>
+        {
+            toSecond = _phone.RegenerateAsync().GetAwaiter().GetResult();
+            _store.BeforeGetOf[SessionKeys.Of("second")] = _ => toThird = _phone.RegenerateAsync().GetAwaiter().GetResult();
+        });
+
+        var signOut = await SignOutOthersAsync(_laptop);
+
+        Assert.Equal(200, toSecond!.Status);
+        Assert.Equal(200, toThird!.Status);
+        Assert.Equal("third", _phone.Jar["koa.sid"]);
+        Assert.Equal(204, signOut.Status);
+        Assert.Equal(404, (await _phone.GetAsync()).Status);
+        Assert.Equal([_laptop.Jar["koa.sid"]], _store.IndexMembers(IndexKey));
+    }
+
+    [Fact]
+    public async Task Signing_out_everywhere_while_a_copy_of_this_cookie_regenerates_signs_out_its_successor_too()
+    {
+        await LoginBothAsync();
+        using var copy = _api.CreateSessionClient(jar: new Dictionary<string, string>(_laptop.Jar));
+        SessionResponse? regenerated = null;
+        // Just before the sign-out deletes this session, a copy of its cookie (another tab, or a thief) regenerates it.
+        _store.BeforeDestroy.Enqueue((_, key) =>
+        {
+            if (key != SessionKeys.Of(_laptop.Jar["koa.sid"])) _store.BeforeDestroy.Enqueue((_, _) => regenerated = copy.RegenerateAsync().GetAwaiter().GetResult());
+            else regenerated = copy.RegenerateAsync().GetAwaiter().GetResult();
+        });
+
+        var signOut = await _laptop.SendAsync(HttpMethod.Delete, "/api/session/all", null, null);
+
+        Assert.Equal(204, signOut.Status);
+        Assert.Equal(200, regenerated!.Status);
+        Assert.Equal(404, (await copy.GetAsync()).Status);
+        Assert.Equal(404, (await _phone.GetAsync()).Status);
+        Assert.Empty(_store.IndexMembers(IndexKey));
+        Assert.Equal(0, _store.Count);
+    }
+
+    [Fact]
+    public async Task A_session_deleted_outside_the_api_just_after_a_save_here_holds_the_sign_out_at_409_until_its_entry_is_past_the_grace()
+    {
+        // ReconnectTimeout 100 ms: the prune grace is 2.1 s.
+        using var api = SessionApiFactory.WithMemory(
+            services => services.AddSingleton<ISessionStore>(_store), ("Session:UserIdPath", "/user/id"), ("Session:ReconnectTimeout", "100"));
+        using var laptop = api.CreateSessionClient();
+        using var phone = api.CreateSessionClient();
+        Assert.Equal(201, (await laptop.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
+        Assert.Equal(201, (await phone.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
+        // A Koa logout: the key goes, the index entry stays, and it is young, as a write still under way would be.
+        _store[SessionKeys.Of(phone.Jar["koa.sid"])] = null;
+
+        var early = await SignOutOthersAsync(laptop);
+        Assert.Equal(409, early.Status);
+        Assert.Equal(SessionProblem.Conflict.Type, early.ProblemType);
+
+        await Task.Delay(TimeSpan.FromSeconds(2.3));
+        Assert.Equal(204, (await SignOutOthersAsync(laptop)).Status);
+        Assert.Equal([laptop.Jar["koa.sid"]], _store.IndexMembers(IndexKey));
+    }
+
+    /// <summary>Hands out the queued sids first, then random ones, so a test can name a regenerate's new sid in advance.</summary>
+    private sealed class ScriptedIds : ISessionIdGenerator
+    {
+        public Queue<string> Next { get; } = new();
+
+        public ValueTask<string> GenerateAsync(HttpContext http) =>
+            ValueTask.FromResult(Next.TryDequeue(out var id) ? id : Guid.NewGuid().ToString("N"));
     }
 }
