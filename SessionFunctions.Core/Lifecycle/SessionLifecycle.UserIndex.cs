@@ -57,22 +57,34 @@ internal sealed partial class SessionLifecycle
     /// brings news: a session to sign out, a listed session seen gone for the first time (its regenerate may have
     /// indexed a successor since), or a listed session that is gone but whose entry is young enough to belong to a
     /// write still under way (it may exist, and be regenerated, by the next listing). The first listing without news
-    /// ends it; one more, after <see cref="MaxAttempts"/> with news, answers 409. Everywhere signs out this session in
-    /// the same loop, so a successor that another tab regenerated from it is caught too.
+    /// ends it; one more, after <see cref="MaxAttempts"/> with news, answers 409 and this session stands, so the client
+    /// can retry. Everywhere deletes this session last, once a listing was quiet; if it finds it gone (a copy of its
+    /// cookie regenerated it), its successor is indexed by then, and the listings go on.
     /// </remarks>
     public async Task<SessionOutcome> SignOutUserAsync(HttpContext http, bool includingCurrent)
     {
         var (current, user, failed) = await CurrentUserAsync(http);
         if (failed is not null) return failed;
-        var handled = new HashSet<string>(StringComparer.Ordinal);
-        if (!includingCurrent) handled.Add(current!.Id);
+        var handled = new HashSet<string>(StringComparer.Ordinal) { current!.Id };
         var missing = new HashSet<string>(StringComparer.Ordinal);
+        var currentDone = false;
         for (var listing = 1; ; listing++)
         {
-            var found = await ListAsync(http, current!, user!, checkCurrent: true);
+            var found = await ListAsync(http, current, user!, checkCurrent: true);
             var fresh = found.Members.Where(m => handled.Add(m.Id)).ToList();
             var freshlyMissing = found.Missing.Count(missing.Add);
-            if (fresh.Count == 0 && freshlyMissing == 0 && found.MissingYoung == 0) break;
+            if (fresh.Count == 0 && freshlyMissing == 0 && found.MissingYoung == 0)
+            {
+                if (!includingCurrent || currentDone) break;
+                currentDone = true;
+                // Deleted by this request: done (a regenerate of it now fails). Gone already: list again for its successor.
+                if (await repository.DestroyAsync(current.Id, http.RequestAborted))
+                {
+                    await TryUnindexAsync(user, current.Id);
+                    break;
+                }
+                continue;
+            }
             // Another request regenerated or removed this session meanwhile: a new member may be its successor, which
             // "others" must not sign out. The client retries with whatever cookie it holds now. (Best effort: a
             // successor that is stored before this read and whose regenerate deletes this session after it is not told apart.)

@@ -207,6 +207,75 @@ public sealed class SignOutRaceTests : IDisposable
         Assert.Equal([laptop.Jar["koa.sid"]], _store.IndexMembers(IndexKey));
     }
 
+    [Fact]
+    public async Task Signing_out_everywhere_catches_a_copy_of_the_only_session_regenerating_while_it_is_listed()
+    {
+        Assert.Equal(201, (await _laptop.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
+        using var copy = _api.CreateSessionClient(jar: new Dictionary<string, string>(_laptop.Jar));
+        var key = SessionKeys.Of(_laptop.Jar["koa.sid"]);
+        SessionResponse? regenerated = null;
+        // The first read of this session is the request's own load; the second is the first listing's, after its index
+        // read: just before it, the copy regenerates, so the listing sees this session gone and no other.
+        _store.BeforeGetOf[key] = store => store.BeforeGetOf[key] = _ => regenerated = copy.RegenerateAsync().GetAwaiter().GetResult();
+
+        var signOut = await _laptop.SendAsync(HttpMethod.Delete, "/api/session/all", null, null);
+
+        Assert.Equal(200, regenerated!.Status);
+        Assert.Equal(204, signOut.Status);
+        Assert.Equal(404, (await copy.GetAsync()).Status);
+        Assert.Empty(_store.IndexMembers(IndexKey));
+        Assert.Equal(0, _store.Count);
+    }
+
+    [Fact]
+    public async Task Signing_out_everywhere_that_ends_in_409_keeps_this_session_so_the_client_can_retry()
+    {
+        await LoginBothAsync();
+        using var tablet = _api.CreateSessionClient();
+        Assert.Equal(201, (await tablet.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
+        _store[SessionKeys.Of(_phone.Jar["koa.sid"])] = null; // a Koa logout just after a save here: a young leftover
+
+        var signOut = await _laptop.SendAsync(HttpMethod.Delete, "/api/session/all", null, null);
+
+        Assert.Equal(409, signOut.Status);
+        Assert.Empty(signOut.SetCookies);
+        Assert.Equal(200, (await _laptop.GetAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Signing_out_everywhere_deletes_this_session_even_if_another_tab_gave_it_another_user_meanwhile()
+    {
+        Assert.Equal(201, (await _laptop.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
+        using var otherTab = _api.CreateSessionClient(jar: new Dictionary<string, string>(_laptop.Jar));
+        var key = SessionKeys.Of(_laptop.Jar["koa.sid"]);
+        SessionResponse? put = null;
+        _store.BeforeDestroy.Enqueue((_, _) => put = otherTab.PutAsync("""{"user":{"id":"bob"}}""").GetAwaiter().GetResult());
+
+        var signOut = await _laptop.SendAsync(HttpMethod.Delete, "/api/session/all", null, null);
+
+        Assert.Equal(200, put!.Status);
+        Assert.Equal(204, signOut.Status);
+        Assert.Null(_store[key]);
+        Assert.Empty(_store.IndexMembers(IndexKey));
+    }
+
+    [Fact]
+    public async Task A_signed_out_device_that_saves_through_another_instance_leaves_no_entry_to_hold_up_the_next_sign_out()
+    {
+        // Another app instance, which still remembers the phone's session and so tries its save without reading first.
+        using var otherInstance = SessionApiFactory.WithMemory(services => services.AddSingleton<ISessionStore>(_store), ("Session:UserIdPath", "/user/id"));
+        using var phone = otherInstance.CreateSessionClient();
+        Assert.Equal(201, (await _laptop.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
+        Assert.Equal(201, (await phone.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
+        Assert.Equal(204, (await SignOutOthersAsync(_laptop)).Status);
+        var dead = phone.Jar["koa.sid"];
+
+        Assert.Equal(404, (await phone.PatchAsync("""{"x":1}""")).Status);
+
+        Assert.DoesNotContain(dead, _store.IndexMembers(IndexKey));
+        Assert.Equal(204, (await SignOutOthersAsync(_laptop)).Status);
+    }
+
     /// <summary>Hands out the queued sids first, then random ones, so a test can name a regenerate's new sid in advance.</summary>
     private sealed class ScriptedIds : ISessionIdGenerator
     {
