@@ -1362,7 +1362,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: Other requests kept changing one of the user's sessions while it was being signed out; retry. */
+            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1458,7 +1458,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: Other requests kept changing one of the user's sessions while it was being signed out; retry. */
+            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1560,7 +1560,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: Other requests kept changing one of the user's sessions while it was being signed out; retry. */
+            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];

@@ -61,8 +61,10 @@ internal static class SessionApiDocumentation
         When: "The request carries no valid session. A client that sent a stale cookie gets the clearing pair.");
     private static readonly SessionProblemUse NoUser = new(SessionProblem.NoUser);
     private static readonly SessionProblemUse UserSessionsChanging = new(SessionProblem.Conflict,
-        When: "Other requests kept changing one of the user's sessions while it was being signed out; retry.",
-        ExampleDetail: "Other requests kept changing the session during this save; nothing was saved. Retry.");
+        When: "The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the "
+            + "others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; "
+            + "this session stands. Retry, with the cookies the client holds now.",
+        ExampleDetail: "The user's sessions kept changing (new logins or regenerates) during the sign-out; some may be signed out already. Retry.");
 
     private static readonly SessionExampleDoc UserSessionList = new("sessions", "Signed in on two devices", """
         {"sessions":[{"handle":"Lx0mR3m8b2Yt1cK1m6a0QwS9v2E","current":true,"created":"2025-06-01T09:00:00.000Z","lastSeen":"2025-06-02T17:30:12.345Z","label":"Laptop"},{"handle":"q3B8d1kVz0cY7pLr2tM5wXn4sAa","current":false,"created":"2025-05-28T07:12:00.000Z","lastSeen":"2025-06-01T21:03:44.010Z","label":"Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)"}]}
