@@ -93,10 +93,7 @@ internal sealed partial class SessionLifecycle
             var results = await Task.WhenAll(fresh.Select(m => SignOutAsync(user!, m, http.RequestAborted)));
             if (results.Contains(false)) return SessionOutcome.Conflict(SignOutKeptChangingDetail);
         }
-        if (!includingCurrent) return SessionOutcome.SignedOut;
-        ids.Reset(http, _defaultCookie);
-        metrics.Removed();
-        return SessionOutcome.Removed;
+        return includingCurrent ? SignedOutHere(http) : SessionOutcome.SignedOut;
     }
 
     /// <summary><c>DELETE /api/session/all/{handle}</c>: one of the current user's sessions; this one clears the cookies too.</summary>
@@ -193,6 +190,12 @@ internal sealed partial class SessionLifecycle
     {
         await repository.DestroyAsync(current.Id, http.RequestAborted);
         await TryUnindexAsync(user, current.Id);
+        return SignedOutHere(http);
+    }
+
+    /// <summary>The end of a sign-out that included the request's own (deleted) session: the clearing cookies.</summary>
+    private SessionOutcome SignedOutHere(HttpContext http)
+    {
         ids.Reset(http, _defaultCookie);
         metrics.Removed();
         return SessionOutcome.Removed;

@@ -286,7 +286,7 @@ internal sealed partial class SessionLifecycle(
             }
             // Missing. A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
             // Either way its sid is dead, and the index entry this attempt refreshed would hold up a sign-out (young, and gone).
-            await TryUnindexAsync(IndexOn ? UserIdOf(session.Data) : null, session.Id, session.WriteStarted);
+            await TryUnindexAsync(UserIdOf(session.Data), session.Id, session.WriteStarted);
             if (!session.Recalled) return ifMatch is null ? SessionOutcome.Conflict(RemovedDetail) : SessionOutcome.PreconditionFailed(null);
             var again = await ReloadAsync(http, edit, ifMatch);
             if (again.Session is null) return again.Outcome!;
