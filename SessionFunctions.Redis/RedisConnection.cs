@@ -97,16 +97,10 @@ internal sealed partial class RedisConnection : IDisposable
         options.ClientName ??= "sessionfunctions-" + Environment.MachineName;
         // The tie-breaker key only matters when several primaries compete; skipping it saves a GET on every connect.
         options.TieBreaker = "";
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(options);
-        // StackExchange.Redis 1.x completes every command on one ordered queue by default, which serializes all
-        // requests behind one thread (bench/README.md); sessions need no cross-request ordering. 2.x ignores it.
-#pragma warning disable CS0618 // obsolete (a no-op) in 2.x; IncludeDetailInExceptions moved to ConfigurationOptions there
-        multiplexer.PreserveAsyncOrder = false;
         // Its exception messages would otherwise name the command and key (koa:sess:<sid>), and they reach our logs:
         // a sid is a bearer credential.
-        multiplexer.IncludeDetailInExceptions = false;
-#pragma warning restore CS0618
-        return multiplexer;
+        options.IncludeDetailInExceptions = false;
+        return await ConnectionMultiplexer.ConnectAsync(options);
     }
 
     [LoggerMessage(1, LogLevel.Warning, "Redis connection errors lasted over {Seconds} s; replacing the connection (force reconnect).", EventName = "RedisForcedReconnect")]

@@ -181,19 +181,18 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
     }
 
     /// <summary>
-    /// Whether a failed command may have reached Redis: not when StackExchange.Redis says it was still waiting to be sent
-    /// (2.x also keeps a backlog, WaitingInBacklog; the name is compared because 1.x, which the tests build against, has
-    /// no such member).
+    /// Whether a failed command may have reached Redis: not while StackExchange.Redis still held it, in its backlog or
+    /// waiting to be written.
     /// </summary>
     private static bool MayHaveRun(Exception error)
     {
         var status = error switch
         {
-            RedisConnectionException connectionError => connectionError.CommandStatus.ToString(),
-            RedisTimeoutException timeout => timeout.Commandstatus.ToString(),
-            _ => null,
+            RedisConnectionException connectionError => connectionError.CommandStatus,
+            RedisTimeoutException timeout => timeout.Commandstatus,
+            _ => CommandStatus.Unknown,
         };
-        return status is not ("WaitingToBeSent" or "WaitingInBacklog");
+        return status is not (CommandStatus.WaitingToBeSent or CommandStatus.WaitingInBacklog);
     }
 
     /// <summary>A Lua script and the SHA-1 that <c>EVALSHA</c> names it by.</summary>

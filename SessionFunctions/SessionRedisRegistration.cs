@@ -15,6 +15,16 @@ public static class SessionRedisRegistration
     /// <summary>The client id of the app's user-assigned managed identity, as Azure.Identity names it.</summary>
     public const string ClientIdSetting = "AZURE_CLIENT_ID";
 
+    private const string RedisScope = "https://redis.azure.com/.default";
+
+    private static string ObjectIdOf(string jwt)
+    {
+        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+        using var claims = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(payload));
+        return claims.RootElement.GetProperty("oid").GetString()!;
+    }
+
     /// <summary>
     /// In Azure (<c>Redis:HostName</c> set): TLS and Microsoft Entra ID with the user-assigned managed identity; the
     /// extension refreshes the token and re-authenticates live connections, and no access key exists anywhere.
@@ -30,14 +40,16 @@ public static class SessionRedisRegistration
             var clientId = configuration[ClientIdSetting];
             if (string.IsNullOrWhiteSpace(clientId))
                 throw new InvalidOperationException($"{ClientIdSetting} must name the user-assigned managed identity that {HostNameSetting} is reached with.");
+            var credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
             return services.AddRedisSessionStore(async provider =>
             {
                 var options = ConfigurationOptions.Parse(hostName);
                 options.Ssl = true;
-                // Before ConfigureForAzure…: the extension takes its logger from the options when it is called.
                 options.LoggerFactory = provider.GetService<ILoggerFactory>();
-                var credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
-                return await options.ConfigureForAzureWithTokenCredentialAsync(credential);
+                var token = await credential.GetTokenAsync(new Azure.Core.TokenRequestContext([RedisScope]), default);
+                options.User = ObjectIdOf(token.Token);
+                options.Password = token.Token;
+                return options;
             });
         }
 

@@ -68,9 +68,9 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
     public async Task<int> PortOfAsync(string key)
     {
         var slot = (int)await Database.ExecuteAsync("CLUSTER", "KEYSLOT", key);
-        var nodes = await Server(_ports[0]).ClusterNodesAsync();
+        var nodes = await Server(_ports[0]).ClusterNodesAsync() ?? throw new InvalidOperationException("CLUSTER NODES answered nothing.");
         var node = nodes.GetBySlot(slot) ?? throw new InvalidOperationException($"No node serves slot {slot}.");
-        return ((System.Net.IPEndPoint)node.EndPoint).Port;
+        return ((System.Net.IPEndPoint)node.EndPoint!).Port;
     }
 
     /// <summary>The number of keys on each master, by port (<c>DBSIZE</c>).</summary>

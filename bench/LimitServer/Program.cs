@@ -20,8 +20,6 @@ var options = ConfigurationOptions.Parse(builder.Configuration["Redis:Connection
 options.AbortOnConnectFail = false;
 options.TieBreaker = "";
 var redis = await ConnectionMultiplexer.ConnectAsync(options);
-// StackExchange.Redis 1.x completes every command on one ordered queue unless told otherwise; 2.x never does.
-redis.PreserveAsyncOrder = false;
 var database = redis.GetDatabase();
 var ttl = TimeSpan.FromDays(1);
 var ttlSeconds = (long)ttl.TotalSeconds;
