@@ -49,6 +49,7 @@ public static class RedisSessionStoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new RedisConnection(
             () => configure(provider), provider.GetRequiredService<TimeProvider>(), provider.GetRequiredService<ILogger<RedisConnection>>()));
+        services.AddHostedService<RedisConnectionWarmup>();
         services.RemoveAll<ISessionStore>();
         services.AddSingleton<ISessionStore, RedisSessionStore>();
         return services;

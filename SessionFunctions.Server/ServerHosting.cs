@@ -20,8 +20,7 @@ public static class ServerHosting
             .AllowCredentials()
             .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete)
             .WithHeaders("Content-Type", "If-Match", "If-None-Match", SessionLifecycle.LabelHeader)
-            // A script must read the ETag to send it back in If-Match, and may show when the session ends or when to retry.
-            .WithExposedHeaders("ETag", "Session-Idle-Expires", "Session-Absolute-Expires", "Retry-After")
+            .WithExposedHeaders([.. CrossOriginOptions.ExposedResponseHeaders])
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         return services;
     }

@@ -6,50 +6,54 @@ namespace SessionFunctions.Functions;
 
 /// <summary>
 /// One function per endpoint of <see cref="SessionEndpoints.Routes"/>, with the same verbs and routes (below the
-/// <c>api</c> route prefix of host.json), plus a catch-all. Browsers call them, so they are anonymous; the session cookie
-/// is the credential. Each returns the shared endpoint as an action result, which runs on the request's HttpContext.
+/// <c>api</c> route prefix of host.json), the health probes, the OpenAPI document, and a catch-all. Browsers call them,
+/// so they are anonymous; the session cookie is the credential. Each returns the shared endpoint as an action result,
+/// which runs on the request's HttpContext.
 /// </summary>
-public sealed class SessionApi(SessionEndpoints endpoints)
+public sealed class SessionApi(SessionEndpoints endpoints, CrossOriginReadableHeaders crossOrigin)
 {
+    /// <summary>The route of the OpenAPI document, below the route prefix: <c>/api/openapi/v1.json</c>.</summary>
+    public const string OpenApiRoute = "openapi/v1.json";
+
     [Function(nameof(CreateSession))]
     public IActionResult CreateSession([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SessionApiRoutes.Session)] HttpRequest request) =>
-        endpoints.Result(nameof(CreateSession));
+        Answer(request, nameof(CreateSession));
 
     [Function(nameof(GetSession))]
     public IActionResult GetSession([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.Session)] HttpRequest request) =>
-        endpoints.Result(nameof(GetSession));
+        Answer(request, nameof(GetSession));
 
     [Function(nameof(SaveSession))]
     public IActionResult SaveSession([HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = SessionApiRoutes.Session)] HttpRequest request) =>
-        endpoints.Result(nameof(SaveSession));
+        Answer(request, nameof(SaveSession));
 
     [Function(nameof(PatchSession))]
     public IActionResult PatchSession([HttpTrigger(AuthorizationLevel.Anonymous, "patch", Route = SessionApiRoutes.Session)] HttpRequest request) =>
-        endpoints.Result(nameof(PatchSession));
+        Answer(request, nameof(PatchSession));
 
     [Function(nameof(RegenerateSession))]
     public IActionResult RegenerateSession([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = SessionApiRoutes.Regenerate)] HttpRequest request) =>
-        endpoints.Result(nameof(RegenerateSession));
+        Answer(request, nameof(RegenerateSession));
 
     [Function(nameof(RemoveSession))]
     public IActionResult RemoveSession([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.Session)] HttpRequest request) =>
-        endpoints.Result(nameof(RemoveSession));
+        Answer(request, nameof(RemoveSession));
 
     [Function(nameof(ListUserSessions))]
     public IActionResult ListUserSessions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.UserSessions)] HttpRequest request) =>
-        endpoints.Result(nameof(ListUserSessions));
+        Answer(request, nameof(ListUserSessions));
 
     [Function(nameof(SignOutEverywhere))]
     public IActionResult SignOutEverywhere([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.UserSessions)] HttpRequest request) =>
-        endpoints.Result(nameof(SignOutEverywhere));
+        Answer(request, nameof(SignOutEverywhere));
 
     [Function(nameof(SignOutOthers))]
     public IActionResult SignOutOthers([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.OtherUserSessions)] HttpRequest request) =>
-        endpoints.Result(nameof(SignOutOthers));
+        Answer(request, nameof(SignOutOthers));
 
     [Function(nameof(SignOutUserSession))]
     public IActionResult SignOutUserSession([HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = SessionApiRoutes.UserSession)] HttpRequest request) =>
-        endpoints.Result(nameof(SignOutUserSession));
+        Answer(request, nameof(SignOutUserSession));
 
     /// <summary>
     /// The liveness (<c>/api/healthz</c>) and readiness (<c>/api/readyz</c>: the session store answers) probes, from the
@@ -59,14 +63,32 @@ public sealed class SessionApi(SessionEndpoints endpoints)
     public IActionResult SessionHealth([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.Health)] HttpRequest request, string probe) =>
         endpoints.Health(probe);
 
+    /// <summary>The OpenAPI document the standalone server serves at <c>/openapi/v1.json</c>, as committed in <c>openapi/session-api.json</c>.</summary>
+    [Function(nameof(OpenApiDocument))]
+    public IActionResult OpenApiDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = OpenApiRoute)] HttpRequest request)
+    {
+        crossOrigin.Apply(request.HttpContext);
+        return SessionOpenApiDocument.Result(request.HttpContext.Response);
+    }
+
     /// <summary>
-    /// Every other verb and route under <c>api/</c>. The host routes by verb and never calls the worker for a request no
-    /// function declares, answering a bare 404; this function takes those requests so that they get the standalone
-    /// server's answers: 405 problem+json with <c>Allow</c> for a known route, 404 problem+json otherwise. The host
-    /// prefers the literal routes above to this one. OPTIONS preflights never reach it while platform CORS is on.
+    /// Every other verb and route under <c>api/</c>, so that it gets the standalone server's answers (405 problem+json
+    /// with <c>Allow</c> for a known route, 404 problem+json otherwise) instead of the host's bare 404. It declares no
+    /// verb, so it takes every verb that reaches the worker. Its name must sort after every other function's: the host
+    /// tries routes in the order of function names (ordinal, case-insensitive), the first match wins, and this route
+    /// matches every path (FunctionsAppTests holds the order). Preflights (OPTIONS with an Origin) reach it only when the
+    /// platform's CORS is off.
     /// </summary>
-    [Function(nameof(SessionApiFallback))]
-    public IActionResult SessionApiFallback(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", "head", "options", Route = SessionApiRoutes.Fallback)] HttpRequest request) =>
-        endpoints.Fallback();
+    [Function(nameof(UnmatchedRequest))]
+    public IActionResult UnmatchedRequest([HttpTrigger(AuthorizationLevel.Anonymous, Route = SessionApiRoutes.Fallback)] HttpRequest request)
+    {
+        crossOrigin.Apply(request.HttpContext);
+        return endpoints.Fallback();
+    }
+
+    private IActionResult Answer(HttpRequest request, string route)
+    {
+        crossOrigin.Apply(request.HttpContext);
+        return endpoints.Result(route);
+    }
 }

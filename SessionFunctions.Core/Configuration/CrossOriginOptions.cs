@@ -10,6 +10,12 @@ public sealed class CrossOriginOptions
     public const string ConfigurationSection = "Cors";
 
     /// <summary>
+    /// The response headers a cross-origin script may read: the ETag to send back in <c>If-Match</c>, when the session
+    /// ends, and when to retry. Both hosts expose exactly these (the Functions host's own CORS exposes none).
+    /// </summary>
+    internal static readonly IReadOnlyList<string> ExposedResponseHeaders = ["ETag", "Session-Idle-Expires", "Session-Absolute-Expires", "Retry-After"];
+
+    /// <summary>
     /// Origins such as <c>https://app.example.com</c> (scheme, host and port only). An entry may hold several,
     /// comma-separated. Default: none, which means same-origin only. A wildcard is refused: browsers never send
     /// credentials to <c>*</c>, and reflecting any origin would defeat CSRF protection.
