@@ -303,18 +303,14 @@ public sealed class FunctionsAppTests(RedisServer redis)
     [Fact]
     public void With_application_insights_the_worker_exports_our_meter_and_source_and_registers_no_application_insights_sdk()
     {
-        const string source = SessionMetrics.Name;
         using (var quiet = BuildApp(null))
-        {
-            _ = quiet.Services.GetService<OpenTelemetry.Trace.TracerProvider>();
             Assert.Null(quiet.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
-        }
         using var app = BuildApp(null, ("APPLICATIONINSIGHTS_CONNECTION_STRING", "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/"));
         Assert.NotNull(app.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
         Assert.NotNull(app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
-        using var activities = new ActivitySource(source);
+        using var activities = new ActivitySource(SessionMetrics.Name);
         Assert.True(activities.HasListeners(), "the tracer provider does not listen to the SessionFunctions source");
-        using var meter = new Meter(source);
+        using var meter = new Meter(SessionMetrics.Name);
         Assert.True(meter.CreateCounter<long>("functions-app-test").Enabled, "the meter provider does not listen to the SessionFunctions meter");
         var registered = app.Services.GetRequiredService<IServiceProviderIsService>();
         Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name!.StartsWith("Microsoft.ApplicationInsights", StringComparison.Ordinal)

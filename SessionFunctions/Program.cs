@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
 using SessionFunctions.Functions;
 
 var builder = FunctionsApplication.CreateBuilder(args);
