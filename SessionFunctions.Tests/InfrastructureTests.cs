@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SessionFunctions.Tests.Infrastructure;
@@ -31,8 +32,14 @@ public sealed partial class InfrastructureTests(CompiledDeployment deployment) :
             Assert.True(!run.OtherOutput.Any(), $"Output that is not a diagnostic. {run}");
         }
         // The opt-in rules this deployment holds itself to are on (docs/deployment.md says which are off, and why).
-        var rules = JsonNode.Parse(RepositoryFiles.Read("infra", "bicepconfig.json"))!["analyzers"]!["core"]!["rules"]!.AsObject();
-        foreach (var rule in new[] { "use-recent-api-versions", "use-user-defined-types", "what-if-short-circuiting", "use-resource-id-functions" })
+        var config = JsonNode.Parse(RepositoryFiles.Read("infra", "bicepconfig.json"), documentOptions: new() { CommentHandling = JsonCommentHandling.Skip })!;
+        var rules = config["analyzers"]!["core"]!["rules"]!.AsObject();
+        var optIn = new[]
+        {
+            "use-recent-api-versions", "use-user-defined-types", "what-if-short-circuiting", "use-resource-id-functions",
+            "explicit-values-for-loc-params", "no-hardcoded-location", "no-loc-expr-outside-params",
+        };
+        foreach (var rule in optIn)
             Assert.Equal("warning", rules[rule]?["level"]?.GetValue<string>());
     }
 
