@@ -41,6 +41,8 @@ public sealed partial class InfrastructureTests(CompiledDeployment deployment) :
         };
         foreach (var rule in optIn)
             Assert.Equal("warning", rules[rule]?["level"]?.GetValue<string>());
+        // The newest API version the compiler knows, not one younger than two years: a check that does not age.
+        Assert.Equal(0, rules["use-recent-api-versions"]!["maxAgeInDays"]?.GetValue<int>());
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class CompiledDeployment
         {
             directory.Delete(recursive: true);
         }
-        Lint = BicepCli.Run("lint", "--pattern", "infra/**/*.bicep");
+        Lint = BicepCli.Run("lint", "--pattern", RepositoryFiles.PathOf("infra") + "/**/*.bicep");
     }
 
     public BicepRun Build { get; }
