@@ -48,7 +48,7 @@ public sealed partial class InfrastructureTests(CompiledDeployment deployment) :
     [Fact]
     public void Every_module_is_compiled_into_the_template_and_none_comes_from_a_registry()
     {
-        // A registry module (br/public:...) cannot be restored offline and would fail the build; a template link would
+        // A registry module cannot be restored offline and would fail the build; a template link would
         // leave a module out of these checks.
         var modules = Main.Modules.Select(m => m.Name).Order().ToList();
         Assert.Equal(["api", "identity", "keyvault", "monitoring", "plan", "rbac", "redis", "storage"], modules);
