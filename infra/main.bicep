@@ -69,14 +69,18 @@ var resourceToken = toLower(uniqueString(subscription().id, environmentName, loc
 var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
+// Names known before deployment, passed to the modules that look these resources up instead of the modules' outputs:
+// a module parameter that names a resource must not be a runtime value, or What-If stops predicting that module.
+var storageAccountName = '${abbrs.storageStorageAccounts}${resourceToken}'
+var applicationInsightsName = '${abbrs.insightsComponents}${resourceToken}'
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
   tags: tags
 }
 
-module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module identity 'app/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
@@ -86,43 +90,24 @@ module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1
   }
 }
 
-module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+module plan 'app/plan.bicep' = {
   name: 'plan'
   scope: rg
   params: {
     name: '${abbrs.webServerFarms}${resourceToken}'
-    sku: {
-      name: 'FC1'
-      tier: 'FlexConsumption'
-    }
-    reserved: true
     location: location
     tags: tags
   }
 }
 
-module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+module storage 'app/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
-    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    name: storageAccountName
     location: location
     tags: tags
-    allowBlobPublicAccess: false
-    allowSharedKeyAccess: false
-    minimumTlsVersion: 'TLS1_2'
-    dnsEndpointType: 'Standard'
-    publicNetworkAccess: 'Enabled'
-    // Without a virtual network the app reaches its deployment package and host storage over the public endpoint, and
-    // the module defaults networkAcls to defaultAction Deny when they are omitted, which locks the app out. Allow, as the
-    // azd Flex quickstart has it without a VNet; shared keys stay disabled, so every access is an identity with a role.
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
-    blobServices: {
-      containers: [{ name: deploymentContainerName }]
-    }
+    deploymentContainerName: deploymentContainerName
   }
 }
 
@@ -131,7 +116,7 @@ module monitoring 'app/monitoring.bicep' = {
   scope: rg
   params: {
     logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
-    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    applicationInsightsName: applicationInsightsName
     location: location
     tags: tags
   }
@@ -157,7 +142,10 @@ module keyVault 'app/keyvault.bicep' = {
     name: '${abbrs.keyVaultVaults}${resourceToken}'
     location: location
     tags: tags
-    secretsUserPrincipalId: identity.outputs.principalId
+    // Role assignments are named from the principal id, as they always were: a name from anything else would give an
+    // existing environment a second assignment of the same role, which Azure refuses (RoleAssignmentExists).
+    #disable-next-line what-if-short-circuiting
+    appPrincipalId: identity.outputs.principalId
     signingKey: sessionSigningKey
     verifyOnlyKey: sessionVerifyOnlyKey
     // A plain bool, so that the module's outputs never depend on a secure value (outputs-should-not-contain-secrets).
@@ -168,9 +156,13 @@ module keyVault 'app/keyvault.bicep' = {
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
+  dependsOn: [storage, monitoring]
   params: {
-    storageAccountName: storage.outputs.name
-    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    storageAccountName: storageAccountName
+    applicationInsightsName: applicationInsightsName
+    // Role assignments are named from the principal id, as they always were: a name from anything else would give an
+    // existing environment a second assignment of the same role, which Azure refuses (RoleAssignmentExists).
+    #disable-next-line what-if-short-circuiting
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
     userPrincipalType: principalType
@@ -180,7 +172,8 @@ module rbac 'app/rbac.bicep' = {
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
-  dependsOn: [rbac]
+  // The app reads its package and host storage with roles that rbac grants, so those come first.
+  dependsOn: [rbac, storage]
   params: {
     name: functionAppName
     location: location
@@ -188,7 +181,7 @@ module api 'app/api.bicep' = {
     planId: plan.outputs.resourceId
     identityId: identity.outputs.resourceId
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
+    storageAccountName: storageAccountName
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     redisHostName: redis.outputs.hostName

@@ -1,9 +1,11 @@
 // The Flex Consumption function app: dotnet-isolated 10.0, a user-assigned identity for everything (deployment
 // storage, AzureWebJobsStorage, Application Insights, Key Vault references, Redis), HTTPS only, and platform CORS
 // with credentials for an explicit list of SPA origins.
+import { signingKeySettings } from 'keyvault.bicep'
+
 param name string
 param location string = resourceGroup().location
-param tags object = {}
+param tags { *: string } = {}
 param planId string
 param identityId string
 param identityClientId string
@@ -15,10 +17,10 @@ param applicationInsightsConnectionString string
 param redisHostName string
 
 @description('Session__Keys__<n> app settings as Key Vault references.')
-param signingKeyReferences object
+param signingKeyReferences signingKeySettings
 
 @description('Origins allowed to call the API with credentials. Never *: browsers refuse credentials with a wildcard.')
-param corsAllowedOrigins array = []
+param corsAllowedOrigins string[] = []
 
 @allowed(['lax', 'strict', 'none'])
 param cookieSameSite string = 'lax'
@@ -30,7 +32,7 @@ param alwaysReadyInstances int = 0
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
   name: storageAccountName
 }
 
@@ -57,7 +59,7 @@ var settings = union(signingKeyReferences, {
   Cors__AllowedOrigins__0: join(corsAllowedOrigins, ',')
 })
 
-resource api 'Microsoft.Web/sites@2024-04-01' = {
+resource api 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'api' })

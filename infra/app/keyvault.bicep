@@ -2,8 +2,8 @@
 // with its user-assigned identity, which holds Key Vault Secrets User on this vault only.
 param name string
 param location string = resourceGroup().location
-param tags object = {}
-param secretsUserPrincipalId string
+param tags { *: string } = {}
+param appPrincipalId string
 
 @secure()
 param signingKey string
@@ -16,7 +16,7 @@ param hasVerifyOnlyKey bool = false
 
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   name: name
   location: location
   tags: tags
@@ -34,7 +34,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource signing 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+resource signing 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = {
   parent: vault
   name: 'session-key-0'
   properties: {
@@ -43,7 +43,7 @@ resource signing 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
-resource verifyOnly 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (hasVerifyOnlyKey) {
+resource verifyOnly 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (hasVerifyOnlyKey) {
   parent: vault
   name: 'session-key-1'
   properties: {
@@ -54,18 +54,24 @@ resource verifyOnly 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (hasVeri
 
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: vault
-  name: guid(vault.id, secretsUserPrincipalId, keyVaultSecretsUser)
+  name: guid(vault.id, appPrincipalId, keyVaultSecretsUser)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
-    principalId: secretsUserPrincipalId
+    principalId: appPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
 output name string = vault.name
 
+@export()
 @description('App settings Session__Keys__<n>, as Key Vault references; a key that is not set gets no setting.')
-output signingKeyReferences object = union(
+type signingKeySettings = {
+  Session__Keys__0: string
+  Session__Keys__1: string?
+}
+
+output signingKeyReferences signingKeySettings = union(
   { Session__Keys__0: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${signing.name})' },
   hasVerifyOnlyKey ? { Session__Keys__1: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=session-key-1)' } : {}
 )

@@ -4,7 +4,7 @@
 param kind string
 param name string
 param location string = resourceGroup().location
-param tags object = {}
+param tags { *: string } = {}
 
 @description('Object id of the identity that reads and writes sessions (the function app\'s user-assigned identity).')
 param dataContributorPrincipalId string
@@ -24,7 +24,7 @@ param cacheSku string = 'Standard'
 
 var isManaged = kind == 'AzureManagedRedis'
 
-resource managed 'Microsoft.Cache/redisEnterprise@2025-04-01' = if (isManaged) {
+resource managed 'Microsoft.Cache/redisEnterprise@2026-09-01' = if (isManaged) {
   name: name
   location: location
   tags: tags
@@ -33,10 +33,13 @@ resource managed 'Microsoft.Cache/redisEnterprise@2025-04-01' = if (isManaged) {
   }
   properties: {
     minimumTlsVersion: '1.2'
+    // Like Azure Cache for Redis below: reachable without a virtual network, and only with an Entra ID token, since
+    // access keys are disabled on the database. Required from API version 2025-07-01 on.
+    publicNetworkAccess: 'Enabled'
   }
 }
 
-resource managedDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' = if (isManaged) {
+resource managedDatabase 'Microsoft.Cache/redisEnterprise/databases@2026-09-01' = if (isManaged) {
   parent: managed
   name: 'default'
   properties: {
@@ -49,7 +52,7 @@ resource managedDatabase 'Microsoft.Cache/redisEnterprise/databases@2025-04-01' 
   }
 }
 
-resource managedAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-04-01' = if (isManaged) {
+resource managedAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2026-09-01' = if (isManaged) {
   parent: managedDatabase
   name: 'sessionapi'
   properties: {
