@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs (redis-server, nginx, Node.js, Debian's Chromium for the browser tests,
-# and the npm packages of the Koa reference app, the Bicep parser and the OpenAPI linter),
+# and the npm packages of the Koa reference app and the OpenAPI linter),
 # then runs every test project.
 # Usage: bash test.sh [extra dotnet test arguments]
 set -euo pipefail
@@ -32,9 +32,9 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then install_debian_packages "${missing[@]}"; fi
 
-# The Node helpers of the tests, exactly as locked: the Koa reference app (interop), the Bicep parser (infra),
+# The Node helpers of the tests, exactly as locked: the Koa reference app (interop),
 # Redocly's OpenAPI linter (OpenApiTests lints openapi/session-api.json with it) and the demo SPA's type checker.
-for node_dir in SessionFunctions.Tests/KoaReferenceApp SessionFunctions.Tests/BicepParser openapi samples/spa; do
+for node_dir in SessionFunctions.Tests/KoaReferenceApp openapi samples/spa; do
   if [ ! -f "$node_dir/node_modules/.package-lock.json" ] || [ "$node_dir/package-lock.json" -nt "$node_dir/node_modules/.package-lock.json" ]; then
     echo "test.sh: npm ci in $node_dir ..."
     (cd "$node_dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
