@@ -1,8 +1,10 @@
+using Azure.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using SessionFunctions;
 using SessionFunctions.Redis;
 using StackExchange.Redis;
+using StackExchange.Redis.Configuration;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -24,22 +26,75 @@ public static class RedisSessionStoreServiceCollectionExtensions
     /// <exception cref="InvalidOperationException">The connection string cannot be parsed; the message names the setting.</exception>
     public static IServiceCollection AddRedisSessionStore(this IServiceCollection services, string connectionString, Action<IServiceProvider, ConfigurationOptions> configure)
     {
-        ConfigurationOptions options;
-        try
-        {
-            options = ConfigurationOptions.Parse(connectionString);
-        }
-        catch (ArgumentException error)
-        {
-            throw new InvalidOperationException($"{ConnectionStringSetting} is not a valid StackExchange.Redis connection string: {error.Message}", error);
-        }
-        if (options.EndPoints.Count == 0)
-            throw new InvalidOperationException($"{ConnectionStringSetting} names no endpoint; expected e.g. 127.0.0.1:6379.");
+        var options = Parse(connectionString, ConnectionStringSetting);
         return services.AddRedisSessionStore(provider =>
         {
             var copy = options.Clone();
             configure(provider, copy);
             return Task.FromResult(copy);
+        });
+    }
+
+    /// <summary>
+    /// Uses Redis at <paramref name="endpoint"/> (<c>host:port</c>, e.g. Azure Managed Redis' <c>name.region.redis.azure.net:10000</c>)
+    /// over TLS, authenticated with Microsoft Entra ID: <paramref name="credential"/>'s token for
+    /// <c>https://redis.azure.com/.default</c> is the password and its <c>oid</c> claim the user. The token is replaced
+    /// well before it expires and open connections are re-authenticated with it; every new connection, the client's own
+    /// reconnects included, uses the current one. A credential that fails when a connection is made is a store outage
+    /// (503 with Retry-After); one that fails at a refresh leaves the current token in use and is tried again.
+    /// </summary>
+    /// <param name="services">The app's services.</param>
+    /// <param name="endpoint">The Redis endpoint; StackExchange.Redis options may follow it, but not a user or password.</param>
+    /// <param name="credential">The identity to authenticate as, e.g. Azure.Identity's <c>ManagedIdentityCredential</c>.</param>
+    /// <exception cref="InvalidOperationException">The endpoint cannot be parsed, names none, or carries a user or password.</exception>
+    public static IServiceCollection AddRedisSessionStore(this IServiceCollection services, string endpoint, TokenCredential credential) =>
+        services.AddRedisSessionStore(endpoint, credential, (_, _) => { });
+
+    /// <summary>
+    /// Uses Redis at <paramref name="endpoint"/> with Microsoft Entra ID, as
+    /// <see cref="AddRedisSessionStore(IServiceCollection, string, TokenCredential)"/> does, with <paramref name="configure"/>
+    /// applied to a copy of its options on each (re)connect, e.g. to set the client's <c>LoggerFactory</c>, or to turn
+    /// TLS off (<c>Ssl = false</c>) for a local server. It must not set <c>User</c> or <c>Password</c>: they would
+    /// replace the token's.
+    /// </summary>
+    /// <param name="services">The app's services.</param>
+    /// <param name="endpoint">The Redis endpoint; StackExchange.Redis options may follow it, but not a user or password.</param>
+    /// <param name="credential">The identity to authenticate as, e.g. Azure.Identity's <c>ManagedIdentityCredential</c>.</param>
+    /// <param name="configure">Adjusts the options of each (re)connect.</param>
+    /// <exception cref="InvalidOperationException">The endpoint cannot be parsed, names none, or carries a user or password.</exception>
+    public static IServiceCollection AddRedisSessionStore(
+        this IServiceCollection services, string endpoint, TokenCredential credential, Action<IServiceProvider, ConfigurationOptions> configure) =>
+        services.AddRedisSessionStore(endpoint, credential, configure, RedisEntraIdTokenSource.DefaultCheckInterval);
+
+    /// <summary>The Entra ID registration, with the refresh loop's check interval (tests shorten it).</summary>
+    internal static IServiceCollection AddRedisSessionStore(
+        this IServiceCollection services, string endpoint, TokenCredential credential, Action<IServiceProvider, ConfigurationOptions> configure,
+        TimeSpan refreshCheckInterval)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = Parse(endpoint, "The Redis endpoint");
+        if (options.User is not null || options.Password is not null)
+            throw new InvalidOperationException("The Redis endpoint must not carry a user or password: with Microsoft Entra ID the token is the password.");
+        services.TryAddSingleton(TimeProvider.System);
+        // The last registration wins, as for the store itself.
+        services.RemoveAll<RedisEntraIdTokenSource>();
+        services.RemoveAll<RedisEntraIdOptionsProvider>();
+        services.AddSingleton(provider => new RedisEntraIdTokenSource(
+            credential, provider.GetRequiredService<TimeProvider>(), refreshCheckInterval, provider.GetRequiredService<ILogger<RedisEntraIdTokenSource>>()));
+        services.AddSingleton(provider => new RedisEntraIdOptionsProvider(
+            DefaultOptionsProvider.GetProvider(options.EndPoints),
+            provider.GetRequiredService<RedisEntraIdTokenSource>(),
+            provider.GetRequiredService<ILogger<RedisEntraIdOptionsProvider>>()));
+        return services.AddRedisSessionStore(async provider =>
+        {
+            // A credential that fails here fails the connect, which the store reports as an outage and retries.
+            await provider.GetRequiredService<RedisEntraIdTokenSource>().GetAsync(CancellationToken.None).ConfigureAwait(false);
+            var copy = options.Clone();
+            copy.Defaults = provider.GetRequiredService<RedisEntraIdOptionsProvider>();
+            copy.Ssl = true;
+            configure(provider, copy);
+            return copy;
         });
     }
 
@@ -53,5 +108,21 @@ public static class RedisSessionStoreServiceCollectionExtensions
         services.RemoveAll<ISessionStore>();
         services.AddSingleton<ISessionStore, RedisSessionStore>();
         return services;
+    }
+
+    private static ConfigurationOptions Parse(string connectionString, string what)
+    {
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(connectionString);
+        }
+        catch (ArgumentException error)
+        {
+            throw new InvalidOperationException($"{what} is not a valid StackExchange.Redis connection string: {error.Message}", error);
+        }
+        if (options.EndPoints.Count == 0)
+            throw new InvalidOperationException($"{what} names no endpoint; expected e.g. 127.0.0.1:6379.");
+        return options;
     }
 }

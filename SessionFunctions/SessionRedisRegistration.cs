@@ -2,7 +2,6 @@ using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using StackExchange.Redis;
 
 namespace SessionFunctions.Functions;
 
@@ -15,22 +14,12 @@ public static class SessionRedisRegistration
     /// <summary>The client id of the app's user-assigned managed identity, as Azure.Identity names it.</summary>
     public const string ClientIdSetting = "AZURE_CLIENT_ID";
 
-    private const string RedisScope = "https://redis.azure.com/.default";
-
-    private static string ObjectIdOf(string jwt)
-    {
-        var payload = jwt.Split('.')[1].Replace('-', '+').Replace('_', '/');
-        payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
-        using var claims = System.Text.Json.JsonDocument.Parse(Convert.FromBase64String(payload));
-        return claims.RootElement.GetProperty("oid").GetString()!;
-    }
-
     /// <summary>
     /// In Azure (<c>Redis:HostName</c> set): TLS and Microsoft Entra ID with the user-assigned managed identity; the
-    /// extension refreshes the token and re-authenticates live connections, and no access key exists anywhere.
-    /// Locally (<c>Redis:ConnectionString</c> set): a plain connection string. Neither: the in-memory store.
-    /// Either way the Redis client logs through the app's logger factory, so its connection failures and the token
-    /// extension's refresh failures land in Application Insights beside ours.
+    /// store refreshes the token and re-authenticates live connections (docs/entra-id.md), and no access key exists
+    /// anywhere. Locally (<c>Redis:ConnectionString</c> set): a plain connection string. Neither: the in-memory store.
+    /// Either way the Redis client logs through the app's logger factory, so its connection failures land in
+    /// Application Insights beside ours and the token refresh's.
     /// </summary>
     public static IServiceCollection AddSessionRedis(this IServiceCollection services, IConfiguration configuration)
     {
@@ -41,16 +30,7 @@ public static class SessionRedisRegistration
             if (string.IsNullOrWhiteSpace(clientId))
                 throw new InvalidOperationException($"{ClientIdSetting} must name the user-assigned managed identity that {HostNameSetting} is reached with.");
             var credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
-            return services.AddRedisSessionStore(async provider =>
-            {
-                var options = ConfigurationOptions.Parse(hostName);
-                options.Ssl = true;
-                options.LoggerFactory = provider.GetService<ILoggerFactory>();
-                var token = await credential.GetTokenAsync(new Azure.Core.TokenRequestContext([RedisScope]), default);
-                options.User = ObjectIdOf(token.Token);
-                options.Password = token.Token;
-                return options;
-            });
+            return services.AddRedisSessionStore(hostName, credential, (provider, options) => options.LoggerFactory = provider.GetService<ILoggerFactory>());
         }
 
         var connectionString = configuration[RedisSessionStoreServiceCollectionExtensions.ConnectionStringSetting];
