@@ -35,10 +35,10 @@ namespace SessionFunctions.Redis;
 internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider time) : ISessionStore, ISessionUserIndexStore
 {
     /// <summary>
-    /// How much earlier than the API gives up Redis must have run a write: clock skew between the app and Redis (NTP keeps
-    /// servers within a few ms of each other, tens in a bad hour) plus the reply's way back to the waiting request, which
-    /// on a loaded 2-core host with a starved thread pool has taken over 100 ms. 250 ms is well past both, and a tenth or
-    /// less of any ReconnectTimeout this is run with (10 s by default).
+    /// How much earlier than the API gives up Redis must have run a write: clock skew between the app and Redis (NTP
+    /// typically keeps servers within a few ms of each other, tens at worst) plus the reply's way back to the waiting
+    /// request (the network, the client's reader, then a thread-pool thread, which a loaded host can delay by tens of ms).
+    /// 250 ms is well past both together, and 2.5 % of the default ReconnectTimeout (10 s).
     /// </summary>
     internal static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(250);
 
