@@ -6,54 +6,116 @@ namespace SessionFunctions.Redis;
 
 /// <summary>
 /// koa-redis: each session is a Redis string holding its JSON. One round trip per operation: <c>GET</c>;
-/// <c>GETEX … EX</c> for a rolling read; <c>SET … EX … NX</c> to create; a compare-and-set script (<c>EVALSHA</c>) to
-/// save, which writes only over the value the save started from; <c>DEL</c>, or a compare-and-delete script.
-/// koa-redis uses <c>SETEX</c>; the conditions keep a new session from overwriting another, a save from resurrecting a
-/// removed one, and a save from ever showing a value computed from a stale one. Every key is one hash slot, so all of
-/// it works on Redis Cluster. Connection failures become <see cref="SessionStoreUnavailableException"/>, error replies
-/// <see cref="SessionStoreErrorException"/>.
+/// <c>GETEX … EX</c> for a rolling read; a script (<c>EVALSHA</c>) for every write: create (<c>SET … EX … NX</c>), a
+/// compare-and-set save that writes only over the value the save started from, delete (<c>DEL</c>), and
+/// compare-and-delete. koa-redis uses <c>SETEX</c>; the conditions keep a new session from overwriting another, a save
+/// from resurrecting a removed one, and a save from ever showing a value computed from a stale one. Every key is one
+/// hash slot, so all of it works on Redis Cluster. Connection failures become <see cref="SessionStoreUnavailableException"/>,
+/// error replies <see cref="SessionStoreErrorException"/>.
 /// </summary>
-internal sealed class RedisSessionStore(RedisConnection connection) : ISessionStore, ISessionUserIndexStore
+/// <remarks>
+/// <para>
+/// Every write script first reads Redis's clock (<c>TIME</c>) and writes nothing once the write's deadline has passed:
+/// a command that waited in the socket of a paused or slow server, or in the client's backlog, until after the API gave
+/// up on it and answered 503 must not take effect later. It replies with a <c>DEADLINE</c> error, which becomes
+/// <see cref="SessionStoreUnavailableException"/> with <see cref="SessionStoreUnavailableException.MayHaveRun"/> false:
+/// it provably did not run. Scripts may write after <c>TIME</c> because Redis replicates their effects, not the script
+/// (always on Redis 7; the default on 5 and 6, and <c>redis.replicate_commands()</c> asks for it there).
+/// </para>
+/// <para>
+/// The deadline is on the app's clock and Redis compares it with its own, so the store sends it
+/// <see cref="DeadlineMargin"/> early: that covers the two clocks disagreeing and the reply's way back to the waiting
+/// request (network, the client's reader, a busy thread pool), so that a write Redis lets through is answered before
+/// the API gives up. The margin is at most a quarter of the time left (<see cref="DeadlineMarginShare"/>), so a short
+/// <c>Session:ReconnectTimeout</c>, or the last retry within a long one, still leaves Redis most of the wait.
+/// <c>GETEX</c> and <c>EXPIRE</c> only push a live key's expiry out and cannot bring a removed key back, so they take no
+/// deadline. See docs/write-deadlines.md.
+/// </para>
+/// </remarks>
+internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider time) : ISessionStore, ISessionUserIndexStore
 {
-    // The user index (Session:UserIdPath). KEYS[1] the user's hash; ARGV[1] the sid; ARGV[2] its entry, "created seen label";
-    // ARGV[3] the TTL. An entry it already has keeps its created time and label; the key lives at least as long as the session.
-    private static readonly RedisScript Index = new("""
-        local entry = ARGV[2]
-        local old = redis.call('HGET', KEYS[1], ARGV[1])
+    /// <summary>
+    /// How much earlier than the API gives up Redis must have run a write: clock skew between the app and Redis (NTP
+    /// typically keeps servers within a few ms of each other, tens at worst) plus the reply's way back to the waiting
+    /// request (the network, the client's reader, then a thread-pool thread, which a loaded host can delay by tens of ms).
+    /// 250 ms is well past both together, and 2.5 % of the default ReconnectTimeout (10 s).
+    /// </summary>
+    internal static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// The margin is at most this share of the time left until the deadline, so that with a ReconnectTimeout of 500 ms
+    /// Redis still has 375 ms to run the write, and a retry 40 ms before the deadline is still worth sending.
+    /// </summary>
+    internal const double DeadlineMarginShare = 0.25;
+
+    // Every write script starts here: ARGV[1] is the deadline, Unix ms on Redis's clock. It writes nothing once that has
+    // passed, and the error reply says so (RunAsync turns it into "unavailable, did not run").
+    private const string DeadlineCheck = """
+        redis.replicate_commands()
+        local now = redis.call('TIME')
+        if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) >= tonumber(ARGV[1]) then
+          return redis.error_reply('DEADLINE the write reached Redis after the caller gave up on it; nothing was written')
+        end
+
+        """;
+
+    private const string DeadlineError = "DEADLINE";
+
+    // KEYS[1] the session; ARGV[2] its value; ARGV[3] the TTL. 1: created; 0: the key exists (nothing written).
+    private static readonly RedisScript Create = new(DeadlineCheck + """
+        if redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3], 'NX') then return 1 end
+        return 0
+        """);
+
+    // KEYS[1] the session: the number of keys deleted (0 or 1).
+    private static readonly RedisScript Destroy = new(DeadlineCheck + """
+        return redis.call('DEL', KEYS[1])
+        """);
+
+    // The user index (Session:UserIdPath). KEYS[1] the user's hash; ARGV[2] the sid; ARGV[3] its entry, "created seen label";
+    // ARGV[4] the TTL. An entry it already has keeps its created time and label; the key lives at least as long as the session.
+    private static readonly RedisScript Index = new(DeadlineCheck + """
+        local entry = ARGV[3]
+        local old = redis.call('HGET', KEYS[1], ARGV[2])
         if old then
           local created, label = string.match(old, '^(%d+) %d+ (.*)$')
           local seen = string.match(entry, '^%d+ (%d+) ')
           if created and seen then entry = created .. ' ' .. seen .. ' ' .. label end
         end
-        redis.call('HSET', KEYS[1], ARGV[1], entry)
-        if redis.call('TTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+        redis.call('HSET', KEYS[1], ARGV[2], entry)
+        if redis.call('TTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
         return 1
         """);
 
-    // KEYS[1] the user's hash; ARGV[1] the sid; ARGV[2] Unix ms: removes the member unless a save re-indexed it after then.
-    private static readonly RedisScript UnindexIf = new("""
-        local old = redis.call('HGET', KEYS[1], ARGV[1])
-        if not old then return 0 end
-        local seen = tonumber(string.match(old, '^%d+ (%d+) '))
-        if seen and seen > tonumber(ARGV[2]) then return 0 end
-        return redis.call('HDEL', KEYS[1], ARGV[1])
+    // KEYS[1] the user's hash; ARGV[2] the sid: removes the member.
+    private static readonly RedisScript Unindex = new(DeadlineCheck + """
+        return redis.call('HDEL', KEYS[1], ARGV[2])
         """);
 
-    // KEYS[1] the session; ARGV[1] the SHA-1 of the value the save started from; ARGV[2] the new value; ARGV[3] the TTL.
+    // KEYS[1] the user's hash; ARGV[2] the sid; ARGV[3] Unix ms: removes the member unless a save re-indexed it after then.
+    private static readonly RedisScript UnindexIf = new(DeadlineCheck + """
+        local old = redis.call('HGET', KEYS[1], ARGV[2])
+        if not old then return 0 end
+        local seen = tonumber(string.match(old, '^%d+ (%d+) '))
+        if seen and seen > tonumber(ARGV[3]) then return 0 end
+        return redis.call('HDEL', KEYS[1], ARGV[2])
+        """);
+
+    // KEYS[1] the session; ARGV[2] the SHA-1 of the value the save started from; ARGV[3] the new value; ARGV[4] the TTL.
     // nil: no such key; {0, value}: it holds another value; {1}: written.
-    private static readonly RedisScript ReplaceIf = new("""
+    private static readonly RedisScript ReplaceIf = new(DeadlineCheck + """
         local current = redis.call('GET', KEYS[1])
         if not current then return false end
-        if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
-        redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+        if redis.sha1hex(current) ~= ARGV[2] then return {0, current} end
+        redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4])
         return {1}
         """);
 
     // The same check, then DEL.
-    private static readonly RedisScript DestroyIf = new("""
+    private static readonly RedisScript DestroyIf = new(DeadlineCheck + """
         local current = redis.call('GET', KEYS[1])
         if not current then return false end
-        if redis.sha1hex(current) ~= ARGV[1] then return {0, current} end
+        if redis.sha1hex(current) ~= ARGV[2] then return {0, current} end
         redis.call('DEL', KEYS[1])
         return {1}
         """);
@@ -67,8 +129,11 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
 
     private volatile bool _noGetEx;
 
+    /// <summary>Every script's text, for tests that load them on a server before counting its commands.</summary>
+    internal static IEnumerable<string> Scripts => new[] { Create, Destroy, Index, Unindex, UnindexIf, ReplaceIf, DestroyIf, GetAndExpire }.Select(s => s.Text);
+
     /// <summary>Read-and-touch with the script from the start, as on a server older than Redis 6.2 (for tests).</summary>
-    internal RedisSessionStore(RedisConnection connection, bool olderThanRedis62) : this(connection) => _noGetEx = olderThanRedis62;
+    internal RedisSessionStore(RedisConnection connection, TimeProvider time, bool olderThanRedis62) : this(connection, time) => _noGetEx = olderThanRedis62;
 
     public Task<string?> GetAsync(string key, CancellationToken cancellationToken) =>
         RunAsync(async database => (string?)await database.StringGetAsync(key));
@@ -95,33 +160,45 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
     public Task<bool> TouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken) =>
         RunAsync(database => database.KeyExpireAsync(key, ttl));
 
-    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken) =>
-        RunAsync(database => database.StringSetAsync(key, value, ttl, When.NotExists));
+    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        RunAsync(async database => (long)await EvaluateAsync(database, Create, key, RedisDeadline(deadline), value, Seconds(ttl)) == 1);
 
-    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, CancellationToken cancellationToken) =>
-        RunAsync(async database => Write(await EvaluateAsync(database, ReplaceIf, key, expectedHash, value, Seconds(ttl))));
+    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        RunAsync(async database => Write(await EvaluateAsync(database, ReplaceIf, key, RedisDeadline(deadline), expectedHash, value, Seconds(ttl))));
 
-    public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken) =>
-        RunAsync(database => database.KeyDeleteAsync(key));
+    public Task<bool> DestroyAsync(string key, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        RunAsync(async database => (long)await EvaluateAsync(database, Destroy, key, RedisDeadline(deadline)) == 1);
 
-    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken) =>
-        RunAsync(async database => Write(await EvaluateAsync(database, DestroyIf, key, expectedHash)));
+    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        RunAsync(async database => Write(await EvaluateAsync(database, DestroyIf, key, RedisDeadline(deadline), expectedHash)));
 
-    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, CancellationToken cancellationToken) =>
-        RunAsync(database => EvaluateAsync(database, Index, indexKey, sessionId, entry.Format(), Seconds(ttl)));
+    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        RunAsync(database => EvaluateAsync(database, Index, indexKey, RedisDeadline(deadline), sessionId, entry.Format(), Seconds(ttl)));
 
     Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken) =>
         RunAsync(async database => (IReadOnlyDictionary<string, string>)(await database.HashGetAllAsync(indexKey))
             .ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
 
-    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, CancellationToken cancellationToken) =>
-        RunAsync(database => database.HashDeleteAsync(indexKey, sessionId));
+    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        RunAsync(database => EvaluateAsync(database, Unindex, indexKey, RedisDeadline(deadline), sessionId));
 
-    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, CancellationToken cancellationToken) =>
-        RunAsync(database => EvaluateAsync(database, UnindexIf, indexKey, sessionId, seenAtMost));
+    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        RunAsync(database => EvaluateAsync(database, UnindexIf, indexKey, RedisDeadline(deadline), sessionId, seenAtMost));
 
     // The TtlPolicy already rounds to whole seconds, at least one.
     private static long Seconds(TimeSpan ttl) => (long)ttl.TotalSeconds;
+
+    /// <summary>
+    /// The deadline a write script compares with Redis's <c>TIME</c>, in Unix ms: the caller's, less the margin for the
+    /// two clocks and the reply's way back (<see cref="DeadlineMargin"/>, at most <see cref="DeadlineMarginShare"/> of
+    /// the time left). One already past stays past, and Redis refuses the write.
+    /// </summary>
+    private long RedisDeadline(DateTimeOffset deadline)
+    {
+        var left = deadline - time.GetUtcNow();
+        var margin = left <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(DeadlineMargin.Ticks, (long)(left.Ticks * DeadlineMarginShare)));
+        return (deadline - margin).ToUnixTimeMilliseconds();
+    }
 
     private static SessionStoreWrite Write(RedisResult result)
     {
@@ -171,6 +248,13 @@ internal sealed class RedisSessionStore(RedisConnection connection) : ISessionSt
         {
             connection.OnConnectionError();
             throw new SessionStoreUnavailableException("Redis is unreachable: " + error.Message, error) { MayHaveRun = MayHaveRun(error) };
+        }
+        catch (RedisServerException error) when (error.Message.StartsWith(DeadlineError, StringComparison.Ordinal))
+        {
+            // A write script found its deadline passed and wrote nothing: the server answered, late. To the caller it is
+            // what an outage is (the API has answered 503 by now, or is about to), and the write certainly did not run.
+            connection.OnSuccess();
+            throw new SessionStoreUnavailableException("Redis ran the write only after its deadline, so it wrote nothing.", error) { MayHaveRun = false };
         }
         catch (RedisServerException error)
         {

@@ -170,8 +170,8 @@ public sealed class ConditionalRequestTests(RedisServer redis)
         // One EVALSHA each; Redis also counts the GET and SET the script runs inside.
         Assert.Equal(200, put.Status);
         Assert.Equal(200, patch.Status);
-        Assert.Equal(new Dictionary<string, long> { ["evalsha"] = 1, ["get"] = 1, ["set"] = 1 }, putCommands);
-        Assert.Equal(new Dictionary<string, long> { ["evalsha"] = 1, ["get"] = 1, ["set"] = 1 }, patchCommands);
+        Assert.Equal(new Dictionary<string, long> { ["evalsha"] = 1, ["time"] = 1, ["get"] = 1, ["set"] = 1 }, putCommands);
+        Assert.Equal(new Dictionary<string, long> { ["evalsha"] = 1, ["time"] = 1, ["get"] = 1, ["set"] = 1 }, patchCommands);
     }
 
     [Fact]

@@ -179,6 +179,89 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.Equal("ada", read.Json["user"]!.GetValue<string>());
     }
 
+    /// <summary>The number of <c>DEADLINE</c> error replies Redis has sent: writes it refused because they came too late.</summary>
+    private static async Task<long> DeadlineRefusalsAsync(RedisServer redis)
+    {
+        var info = (string?)await redis.Database.ExecuteAsync("INFO", "errorstats") ?? "";
+        var line = info.Split('\n').FirstOrDefault(l => l.StartsWith("errorstat_DEADLINE:", StringComparison.Ordinal));
+        return line is null ? 0 : long.Parse(line.Trim().Split("count=")[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Writes_answered_503_while_redis_was_paused_do_not_happen_when_it_resumes()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", $"{ReconnectTimeoutMs}"), ("Session:UserIdPath", "/user/id"));
+        using var saver = api.CreateSessionClient();
+        using var patcher = api.CreateSessionClient();
+        using var leaver = api.CreateSessionClient();
+        using var renewer = api.CreateSessionClient();
+        using var user = api.CreateSessionClient();
+        using var visitor = api.CreateSessionClient();
+        using var login = api.CreateSessionClient();
+        Assert.Equal(201, (await saver.PostAsync(json: """{"n":1}""")).Status);
+        Assert.Equal(201, (await patcher.PostAsync(json: """{"n":1,"theme":"light"}""")).Status);
+        Assert.Equal(201, (await leaver.PostAsync(json: """{"n":1}""")).Status);
+        Assert.Equal(201, (await renewer.PostAsync(json: """{"n":1}""")).Status);
+        Assert.Equal(201, (await user.PostAsync(json: """{"user":{"id":"ada"},"n":1}""")).Status);
+        // Each script runs once before the pause, so that what waits in the socket is the EVALSHA the API sends normally.
+        Assert.Equal(200, (await saver.PutAsync("""{"n":1}""")).Status);
+        Assert.Equal(200, (await user.PutAsync("""{"user":{"id":"ada"},"n":1}""")).Status);
+        await api.LoadRedisScriptsAsync();
+        var before = await redis.SnapshotAsync();
+        var refusalsBefore = await DeadlineRefusalsAsync(redis);
+
+        var clock = Stopwatch.StartNew();
+        await redis.PauseAsync();
+        Outcome[] outcomes;
+        TimeSpan resumedAt;
+        try
+        {
+            // The app remembers each session it wrote, so every one of these sends its write first: nothing to read.
+            outcomes = await Task.WhenAll(
+                TimeAsync(clock, "PUT", () => saver.PutAsync("""{"n":2}""")),
+                TimeAsync(clock, "PATCH", () => patcher.PatchAsync("""{"theme":"dark"}""")),
+                TimeAsync(clock, "DELETE", () => leaver.DeleteAsync()),
+                TimeAsync(clock, "POST", () => visitor.PostAsync(json: """{"visitor":true}""")),
+                TimeAsync(clock, "regenerate", () => renewer.RegenerateAsync("""{"n":1,"role":"admin"}""")),
+                TimeAsync(clock, "PUT with a user", () => user.PutAsync("""{"user":{"id":"ada"},"n":2}""")),
+                TimeAsync(clock, "login", () => login.PostAsync(json: """{"user":{"id":"bob"}}""")));
+            // Paused well past the answers, as a hung host or a long GC pause: the writes are still in Redis's socket.
+            await Task.Delay(ReconnectTimeoutMs + 1500 - (int)clock.ElapsedMilliseconds is var left && left > 0 ? left : 0);
+        }
+        finally
+        {
+            resumedAt = clock.Elapsed;
+            await redis.ResumeAsync();
+        }
+        // Redis runs what waited in its socket at once; then let anything still retrying give up.
+        Assert.Equal("PONG", (string?)await redis.Database.ExecuteAsync("PING"));
+        await Task.Delay(ReconnectTimeoutMs);
+        var after = await redis.SnapshotAsync();
+        var refused = await DeadlineRefusalsAsync(redis) - refusalsBefore;
+        output.WriteLine($"paused {resumedAt.TotalMilliseconds:F0} ms: " + string.Join("; ", outcomes.Select(o => o.ToString())) + $"; Redis refused {refused} late writes");
+
+        foreach (var outcome in outcomes)
+        {
+            Assert.True(outcome.Status == 503 && outcome.ProblemType == Problem + "store-unavailable" && !outcome.SetsCookie, $"Expected 503 store-unavailable without cookies: {outcome}");
+            Assert.True(outcome.Ended < resumedAt, $"Answered only after the resume: {outcome}");
+        }
+        AssertOutageAnswers(outcomes, ReconnectTimeoutMs, ReconnectTimeoutMs + 1000);
+        // The PUT, the PATCH, the DELETE, the POST, both index writes (a save with a user, a login) and the regenerate's
+        // first write reached Redis before the answers and ran only after them; Redis refused every one.
+        Assert.True(refused >= 6, $"Only {refused} writes were refused by Redis: the test did not have its writes in flight.");
+        var changes = after.ChangesSince(before);
+        Assert.True(changes.Count == 0, "Writes answered 503 took effect after the resume:\n" + string.Join("\n", changes));
+
+        // What the answers said: nothing changed, and each client carries on with the cookie it had.
+        var saved = await saver.GetAsync();
+        Assert.Equal(1, saved.Json["n"]!.GetValue<int>());
+        Assert.Equal("light", (await patcher.GetAsync()).Json["theme"]!.GetValue<string>());
+        Assert.Equal(200, (await leaver.GetAsync()).Status);
+        Assert.Equal(204, (await leaver.DeleteAsync()).Status);
+        Assert.Null((await renewer.GetAsync()).Json["role"]);
+    }
+
     [Fact]
     public async Task Every_write_acknowledged_before_a_kill_reads_back_after_a_restart_with_appendfsync_always()
     {

@@ -45,7 +45,7 @@ public sealed class RedisConnectionTests(RedisServer redis)
         await redis.Database.HashSetAsync(key, "field", "not a string");
         using var connection = new RedisConnection(
             () => Task.FromResult(ConfigurationOptions.Parse(redis.ConnectionString)), TimeProvider.System, NullLogger<RedisConnection>.Instance);
-        var store = new RedisSessionStore(connection);
+        var store = new RedisSessionStore(connection, TimeProvider.System);
 
         var error = await Assert.ThrowsAsync<SessionStoreErrorException>(() => store.GetAsync(key, default));
 
@@ -64,9 +64,9 @@ public sealed class RedisConnectionTests(RedisServer redis)
         listener.Stop();
         using var connection = new RedisConnection(
             () => Task.FromResult(ConfigurationOptions.Parse($"127.0.0.1:{port},connectTimeout=300,abortConnect=false")), TimeProvider.System, NullLogger<RedisConnection>.Instance);
-        var store = new RedisSessionStore(connection);
+        var store = new RedisSessionStore(connection, TimeProvider.System);
 
-        var error = await Assert.ThrowsAsync<SessionStoreUnavailableException>(() => store.ReplaceIfAsync(SessionKeys.Of("never-sent"), "0", "{}", TimeSpan.FromMinutes(1), default));
+        var error = await Assert.ThrowsAsync<SessionStoreUnavailableException>(() => store.ReplaceIfAsync(SessionKeys.Of("never-sent"), "0", "{}", TimeSpan.FromMinutes(1), DateTimeOffset.UtcNow.AddMinutes(1), default));
 
         Assert.False(error.MayHaveRun, error.Message);
     }

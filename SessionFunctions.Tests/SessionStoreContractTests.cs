@@ -14,6 +14,9 @@ public abstract class SessionStoreContractTests
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
 
+    // Far enough ahead that no write here meets it (docs/write-deadlines.md); RedisSessionStoreTests has those that do.
+    private static DateTimeOffset Deadline => DateTimeOffset.UtcNow.AddMinutes(1);
+
     protected abstract ISessionStore Store { get; }
 
     protected abstract Task<TimeSpan?> TimeToLiveAsync(string key);
@@ -24,8 +27,8 @@ public abstract class SessionStoreContractTests
     public async Task Creates_only_where_no_key_is()
     {
         var key = NewKey();
-        Assert.True(await Store.CreateAsync(key, """{"n":1}""", Minute, default));
-        Assert.False(await Store.CreateAsync(key, """{"n":2}""", Minute, default));
+        Assert.True(await Store.CreateAsync(key, """{"n":1}""", Minute, Deadline, default));
+        Assert.False(await Store.CreateAsync(key, """{"n":2}""", Minute, Deadline, default));
         Assert.Equal("""{"n":1}""", await Store.GetAsync(key, default));
     }
 
@@ -34,33 +37,33 @@ public abstract class SessionStoreContractTests
     {
         var key = NewKey();
         // A save never resurrects a session that was removed after it was read.
-        Assert.Equal(SessionStoreWrite.Missing, await Store.ReplaceIfAsync(key, SessionHash.Of("{}"), "{}", Minute, default));
+        Assert.Equal(SessionStoreWrite.Missing, await Store.ReplaceIfAsync(key, SessionHash.Of("{}"), "{}", Minute, Deadline, default));
         Assert.Null(await Store.GetAsync(key, default));
 
-        await Store.CreateAsync(key, """{"n":1}""", Minute, default);
+        await Store.CreateAsync(key, """{"n":1}""", Minute, Deadline, default);
         // Another writer's value is returned, and nothing is written over it.
-        Assert.Equal(SessionStoreWrite.Changed("""{"n":1}"""), await Store.ReplaceIfAsync(key, SessionHash.Of("""{"n":0}"""), """{"n":9}""", Minute, default));
+        Assert.Equal(SessionStoreWrite.Changed("""{"n":1}"""), await Store.ReplaceIfAsync(key, SessionHash.Of("""{"n":0}"""), """{"n":9}""", Minute, Deadline, default));
         Assert.Equal("""{"n":1}""", await Store.GetAsync(key, default));
 
-        Assert.Equal(SessionStoreWrite.Done, await Store.ReplaceIfAsync(key, SessionHash.Of("""{"n":1}"""), """{"n":2,"s":"é😀"}""", TimeSpan.FromSeconds(90), default));
+        Assert.Equal(SessionStoreWrite.Done, await Store.ReplaceIfAsync(key, SessionHash.Of("""{"n":1}"""), """{"n":2,"s":"é😀"}""", TimeSpan.FromSeconds(90), Deadline, default));
         Assert.Equal("""{"n":2,"s":"é😀"}""", await Store.GetAsync(key, default));
         Assert.InRange((await TimeToLiveAsync(key))!.Value.TotalSeconds, 85, 90);
         // The hash is of the UTF-8 bytes, as Redis' sha1hex computes it: non-ASCII text compares too.
-        Assert.Equal(SessionStoreWrite.Done, await Store.ReplaceIfAsync(key, SessionHash.Of("""{"n":2,"s":"é😀"}"""), """{"n":3}""", Minute, default));
+        Assert.Equal(SessionStoreWrite.Done, await Store.ReplaceIfAsync(key, SessionHash.Of("""{"n":2,"s":"é😀"}"""), """{"n":3}""", Minute, Deadline, default));
     }
 
     [Fact]
     public async Task Deletes_say_whether_the_key_existed_and_a_conditional_one_deletes_only_what_it_names()
     {
         var key = NewKey();
-        await Store.CreateAsync(key, """{"n":1}""", Minute, default);
-        Assert.Equal(SessionStoreWrite.Changed("""{"n":1}"""), await Store.DestroyIfAsync(key, SessionHash.Of("{}"), default));
-        Assert.Equal(SessionStoreWrite.Done, await Store.DestroyIfAsync(key, SessionHash.Of("""{"n":1}"""), default));
-        Assert.Equal(SessionStoreWrite.Missing, await Store.DestroyIfAsync(key, SessionHash.Of("""{"n":1}"""), default));
+        await Store.CreateAsync(key, """{"n":1}""", Minute, Deadline, default);
+        Assert.Equal(SessionStoreWrite.Changed("""{"n":1}"""), await Store.DestroyIfAsync(key, SessionHash.Of("{}"), Deadline, default));
+        Assert.Equal(SessionStoreWrite.Done, await Store.DestroyIfAsync(key, SessionHash.Of("""{"n":1}"""), Deadline, default));
+        Assert.Equal(SessionStoreWrite.Missing, await Store.DestroyIfAsync(key, SessionHash.Of("""{"n":1}"""), Deadline, default));
 
-        await Store.CreateAsync(key, "{}", Minute, default);
-        Assert.True(await Store.DestroyAsync(key, default));
-        Assert.False(await Store.DestroyAsync(key, default));
+        await Store.CreateAsync(key, "{}", Minute, Deadline, default);
+        Assert.True(await Store.DestroyAsync(key, Deadline, default));
+        Assert.False(await Store.DestroyAsync(key, Deadline, default));
     }
 
     [Fact]
@@ -71,7 +74,7 @@ public abstract class SessionStoreContractTests
         Assert.False(await Store.TouchAsync(key, Minute, default));
         Assert.Null(await TimeToLiveAsync(key));
 
-        await Store.CreateAsync(key, """{"n":1}""", TimeSpan.FromSeconds(30), default);
+        await Store.CreateAsync(key, """{"n":1}""", TimeSpan.FromSeconds(30), Deadline, default);
         Assert.Equal("""{"n":1}""", await Store.GetAndTouchAsync(key, TimeSpan.FromSeconds(600), default));
         Assert.InRange((await TimeToLiveAsync(key))!.Value.TotalSeconds, 590, 600);
         Assert.True(await Store.TouchAsync(key, TimeSpan.FromSeconds(120), default));
@@ -96,7 +99,7 @@ public sealed class RedisSessionStoreContractTests(RedisServer redis) : SessionS
     private readonly RedisConnection _connection = new(
         () => Task.FromResult(ConfigurationOptions.Parse(redis.ConnectionString)), TimeProvider.System, NullLogger<RedisConnection>.Instance);
 
-    protected override ISessionStore Store => new RedisSessionStore(_connection);
+    protected override ISessionStore Store => new RedisSessionStore(_connection, TimeProvider.System);
 
     protected override Task<TimeSpan?> TimeToLiveAsync(string key) => redis.Database.KeyTimeToLiveAsync(key);
 
@@ -110,7 +113,7 @@ public sealed class OlderRedisSessionStoreContractTests(RedisServer redis) : Ses
     private readonly RedisConnection _connection = new(
         () => Task.FromResult(ConfigurationOptions.Parse(redis.ConnectionString)), TimeProvider.System, NullLogger<RedisConnection>.Instance);
 
-    protected override ISessionStore Store => new RedisSessionStore(_connection, olderThanRedis62: true);
+    protected override ISessionStore Store => new RedisSessionStore(_connection, TimeProvider.System, olderThanRedis62: true);
 
     protected override Task<TimeSpan?> TimeToLiveAsync(string key) => redis.Database.KeyTimeToLiveAsync(key);
 

@@ -55,8 +55,8 @@ public sealed class StoreOutageTests
             .Returns((string key, CancellationToken ct) => ++failures <= 3
                 ? Task.FromException<string?>(new SessionStoreUnavailableException("down"))
                 : memory.GetAsync(key, ct));
-        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
-            .Returns((string k, string v, TimeSpan t, CancellationToken ct) => memory.CreateAsync(k, v, t, ct));
+        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .Returns((string k, string v, TimeSpan t, DateTimeOffset deadline, CancellationToken ct) => memory.CreateAsync(k, v, t, deadline, ct));
 
         using var api = SessionApiFactory.WithMemory(services => services.AddSingleton(store.Object), ("Session:ReconnectTimeout", "5000"));
         var client = api.CreateSessionClient();
@@ -70,7 +70,7 @@ public sealed class StoreOutageTests
     public async Task A_store_that_hangs_is_cut_off_at_the_timeout()
     {
         var store = new Mock<ISessionStore>();
-        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .Returns(new TaskCompletionSource<bool>().Task);
         using var api = SessionApiFactory.WithMemory(services => services.AddSingleton(store.Object), ("Session:ReconnectTimeout", "300"));
         var response = await api.CreateSessionClient().PostAsync(json: "{}");
@@ -84,7 +84,7 @@ public sealed class StoreOutageTests
         var store = new Mock<ISessionStore>();
         store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new SessionStoreUnavailableException("down"));
-        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new SessionStoreUnavailableException("down"));
         var handler = new Mock<ISessionErrorHandler>();
         using var api = SessionApiFactory.WithMemory(services =>

@@ -150,8 +150,8 @@ public sealed class UpstreamConformanceTests(RedisServer redis)
         var memory = new MemorySessionStore(TimeProvider.System);
         var store = new Mock<ISessionStore>();
         store.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ThrowsAsync(new SessionStoreUnavailableException("mock get error"));
-        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
-            .Returns((string k, string v, TimeSpan t, CancellationToken ct) => memory.CreateAsync(k, v, t, ct));
+        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .Returns((string k, string v, TimeSpan t, DateTimeOffset deadline, CancellationToken ct) => memory.CreateAsync(k, v, t, deadline, ct));
         using var api = SessionApiFactory.WithMemory(services => services.AddSingleton(store.Object), ("Session:ReconnectTimeout", "100"));
 
         var fresh = api.CreateSessionClient();
@@ -170,7 +170,7 @@ public sealed class UpstreamConformanceTests(RedisServer redis)
     public async Task GS30_a_store_set_error_fails_the_request()
     {
         var store = new Mock<ISessionStore>();
-        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()))
+        store.Setup(s => s.CreateAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<TimeSpan>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ThrowsAsync(new InvalidOperationException("mock set error"));
         using var api = SessionApiFactory.WithMemory(services => services.AddSingleton(store.Object));
         var response = await api.CreateSessionClient().PostAsync(json: """{"count":1}""");

@@ -4,6 +4,11 @@ namespace SessionFunctions;
 /// koa's MemoryStore: the default when no Redis is configured. Thread-safe, honours TTLs, and evicts expired entries
 /// on access and once a minute. Sessions live in this process only, so it is for development and single instances.
 /// </summary>
+/// <remarks>
+/// Writes take a deadline (<see cref="ISessionStore"/>) and need not look at it: each is done under the lock before its
+/// call returns, so it takes effect while the caller still waits for it, never after the caller has answered. The
+/// caller never starts a write past its deadline.
+/// </remarks>
 public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, IDisposable
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
@@ -35,7 +40,7 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         lock (_lock) return Task.FromResult(TryGetLive(key, out var entry) ? entry.Value : null);
     }
 
-    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -58,7 +63,7 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
     public async Task<bool> TouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken) =>
         await GetAndTouchAsync(key, ttl, cancellationToken) is not null;
 
-    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -68,7 +73,7 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         }
     }
 
-    public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken)
+    public Task<bool> DestroyAsync(string key, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -78,7 +83,7 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         }
     }
 
-    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken)
+    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -94,7 +99,7 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         lock (_lock) return TryGetLive(key, out var entry) ? entry.ExpiresAt - _time.GetUtcNow() : null;
     }
 
-    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, CancellationToken cancellationToken)
+    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -120,7 +125,7 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         }
     }
 
-    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, CancellationToken cancellationToken)
+    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
@@ -129,7 +134,7 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         }
     }
 
-    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, CancellationToken cancellationToken)
+    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {

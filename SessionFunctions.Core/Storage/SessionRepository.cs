@@ -9,7 +9,8 @@ namespace SessionFunctions;
 /// parsed, checked for expiry and hashed, with their TTL from the <see cref="TtlPolicy"/>. It adds the key prefix,
 /// remembers what this instance last read or wrote (<see cref="RecentSessionValues"/>), turns what a conditional write
 /// found into a <see cref="ReplaceOutcome"/>, and waits up to <see cref="SessionApiOptions.ReconnectTimeout"/> for an
-/// unavailable store.
+/// unavailable store. Each write carries the moment that wait ends to the store, which must not let the write take
+/// effect after it: a write the API answered 503 for never happens later (docs/write-deadlines.md).
 /// </summary>
 internal sealed class SessionRepository(
     ISessionStore store,
@@ -46,8 +47,8 @@ internal sealed class SessionRepository(
         var now = time.GetUtcNow();
         var guess = refreshTtl ? ttl.For(_recent.Recall(key)?.Cookie ?? _defaultCookie, now) : TimeSpan.Zero;
         var json = refreshTtl
-            ? await WhenAvailable("get_touch", ct => store.GetAndTouchAsync(key, guess, ct), cancellationToken)
-            : await WhenAvailable("get", ct => store.GetAsync(key, ct), cancellationToken);
+            ? await WhenAvailable("get_touch", (_, ct) => store.GetAndTouchAsync(key, guess, ct), cancellationToken)
+            : await WhenAvailable("get", (_, ct) => store.GetAsync(key, ct), cancellationToken);
         // Usually the text is what this instance last read or wrote: then its hash and cookie options are known, and
         // comparing the text costs far less than hashing it again (the ETag of every read) and reading the cookie object.
         var known = json is not null && _recent.Recall(key) is { Json: { } remembered } recalled && string.Equals(remembered, json, StringComparison.Ordinal)
@@ -62,7 +63,7 @@ internal sealed class SessionRepository(
         }
         var cookie = known?.Cookie ?? Remember(key, stored);
         if (refreshTtl && ttl.For(cookie, now) is var actual && (actual - guess).Duration() > TimeSpan.FromSeconds(1))
-            await WhenAvailable("touch", ct => store.TouchAsync(key, actual, ct), cancellationToken);
+            await WhenAvailable("touch", (_, ct) => store.TouchAsync(key, actual, ct), cancellationToken);
         return stored;
     }
 
@@ -92,10 +93,10 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var (created, earlierMayHaveRun) = await WriteWhenAvailable("create", ct => store.CreateAsync(key, value.Json!, lifetime, ct), cancellationToken);
+        var (created, earlierMayHaveRun) = await WriteWhenAvailable("create", (deadline, ct) => store.CreateAsync(key, value.Json!, lifetime, deadline, ct), cancellationToken);
         // A retried create finds the id taken when the attempt whose reply was lost did create it: then it is ours (a
         // fresh random id holding exactly this text is no one else's).
-        if (!created && earlierMayHaveRun) created = await WhenAvailable("get", ct => store.GetAsync(key, ct), cancellationToken) == value.Json;
+        if (!created && earlierMayHaveRun) created = await WhenAvailable("get", (_, ct) => store.GetAsync(key, ct), cancellationToken) == value.Json;
         if (created) Remember(key, value, cookie);
         Log.SessionStored(logger, "create", created);
         return created;
@@ -111,7 +112,7 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var (write, earlierMayHaveRun) = await WriteWhenAvailable("replace", ct => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, ct), cancellationToken);
+        var (write, earlierMayHaveRun) = await WriteWhenAvailable("replace", (deadline, ct) => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, deadline, ct), cancellationToken);
         // A retry that finds exactly its own value, after an attempt that may have run, found what that attempt wrote (or
         // the same text from another writer): the store holds what this save asked for, so it is done (RFC 9110 §13.1.1
         // allows a 2xx when the change is already in place), not a conflict or a 412.
@@ -127,7 +128,7 @@ internal sealed class SessionRepository(
     {
         var key = StoreKey(sessionId);
         _recent.Forget(key);
-        return WhenAvailable("destroy", ct => store.DestroyAsync(key, ct), cancellationToken);
+        return WhenAvailable("destroy", (deadline, ct) => store.DestroyAsync(key, deadline, ct), cancellationToken);
     }
 
     /// <summary>Deletes a session, only if it still holds the text whose hash is <paramref name="expectedHash"/>.</summary>
@@ -137,7 +138,7 @@ internal sealed class SessionRepository(
         // A retry that finds nothing is reported as missing even after an attempt that may have run: that attempt may have
         // deleted it, but so may a concurrent logout or sign-out, and a regenerate must not keep a copy of a session that
         // was signed out (it answers 409 instead, and the user logs in again).
-        var write = await WhenAvailable("destroy_if", ct => store.DestroyIfAsync(key, expectedHash, ct), cancellationToken);
+        var write = await WhenAvailable("destroy_if", (deadline, ct) => store.DestroyIfAsync(key, expectedHash, deadline, ct), cancellationToken);
         if (write.Status == SessionStoreWriteStatus.Done) _recent.Forget(key);
         return Outcome(key, write);
     }
@@ -151,30 +152,30 @@ internal sealed class SessionRepository(
     public Task IndexAsync(string userId, string sessionId, UserIndexEntry entry, SessionCookie cookie, CancellationToken cancellationToken)
     {
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        return WhenAvailable("index", async ct =>
+        return WhenAvailable("index", async (deadline, ct) =>
         {
-            await Index.IndexAsync(IndexKey(userId), sessionId, entry, lifetime, ct);
+            await Index.IndexAsync(IndexKey(userId), sessionId, entry, lifetime, deadline, ct);
             return true;
         }, cancellationToken);
     }
 
     /// <summary>The members of a user's index: sid → entry text.</summary>
     public Task<IReadOnlyDictionary<string, string>> IndexMembersAsync(string userId, CancellationToken cancellationToken) =>
-        WhenAvailable("index_list", ct => Index.MembersAsync(IndexKey(userId), ct), cancellationToken);
+        WhenAvailable("index_list", (_, ct) => Index.MembersAsync(IndexKey(userId), ct), cancellationToken);
 
     /// <summary>Takes a session out of its user's index.</summary>
     public Task UnindexAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
-        WhenAvailable("unindex", async ct =>
+        WhenAvailable("unindex", async (deadline, ct) =>
         {
-            await Index.UnindexAsync(IndexKey(userId), sessionId, ct);
+            await Index.UnindexAsync(IndexKey(userId), sessionId, deadline, ct);
             return true;
         }, cancellationToken);
 
     /// <summary>Takes a session out of its user's index unless a save indexed it after <paramref name="seenAtMost"/> (Unix ms).</summary>
     public Task UnindexIfSeenAtMostAsync(string userId, string sessionId, long seenAtMost, CancellationToken cancellationToken) =>
-        WhenAvailable("unindex_if", async ct =>
+        WhenAvailable("unindex_if", async (deadline, ct) =>
         {
-            await Index.UnindexIfSeenAtMostAsync(IndexKey(userId), sessionId, seenAtMost, ct);
+            await Index.UnindexIfSeenAtMostAsync(IndexKey(userId), sessionId, seenAtMost, deadline, ct);
             return true;
         }, cancellationToken);
 
@@ -245,14 +246,15 @@ internal sealed class SessionRepository(
     }
 
     /// <summary>As <see cref="WhenAvailable{T}"/> for a write, and whether an attempt that failed may have run in the store.</summary>
-    private async Task<(T Result, bool EarlierMayHaveRun)> WriteWhenAvailable<T>(string operation, Func<CancellationToken, Task<T>> command, CancellationToken cancellationToken)
+    private async Task<(T Result, bool EarlierMayHaveRun)> WriteWhenAvailable<T>(
+        string operation, Func<DateTimeOffset, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
     {
         var mayHaveRun = false;
-        var result = await WhenAvailable(operation, async ct =>
+        var result = await WhenAvailable(operation, async (deadline, ct) =>
         {
             try
             {
-                return await command(ct);
+                return await command(deadline, ct);
             }
             catch (SessionStoreUnavailableException error) when (error.MayHaveRun)
             {
@@ -264,7 +266,14 @@ internal sealed class SessionRepository(
     }
 
     /// <summary>Runs one store command, measured; retries it while the store is unavailable, for up to ReconnectTimeout.</summary>
-    private async Task<T> WhenAvailable<T>(string operation, Func<CancellationToken, Task<T>> command, CancellationToken cancellationToken)
+    /// <param name="operation">The metric's name for it.</param>
+    /// <param name="command">
+    /// The command, given the moment this gives up and answers unavailable: a write passes it to the store, so that an
+    /// attempt still on its way (sent to a paused server, or queued) does nothing once the answer may have been given.
+    /// Every attempt gets the same moment.
+    /// </param>
+    /// <param name="cancellationToken">The request's.</param>
+    private async Task<T> WhenAvailable<T>(string operation, Func<DateTimeOffset, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + TimeSpan.FromMilliseconds(_options.ReconnectTimeout);
         var delay = FirstRetryDelay;
@@ -279,7 +288,7 @@ internal sealed class SessionRepository(
                     try
                     {
                         if (remaining <= TimeSpan.Zero) throw new TimeoutException();
-                        var result = await command(cancellationToken).WaitAsync(remaining, time, cancellationToken);
+                        var result = await command(deadline, cancellationToken).WaitAsync(remaining, time, cancellationToken);
                         call.Outcome = "ok";
                         EndOutage();
                         return result;

@@ -87,6 +87,15 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
         foreach (var port in _ports) await Server(port).ScriptFlushAsync();
     }
 
+    /// <summary><c>SCRIPT LOAD</c> of each script on every master, so that a test counting commands sees no NOSCRIPT.</summary>
+    public async Task LoadScriptsAsync(IEnumerable<string> scripts)
+    {
+        foreach (var port in _ports)
+        {
+            foreach (var script in scripts) await Server(port).ScriptLoadAsync(script);
+        }
+    }
+
     /// <summary>
     /// The calls of each data command summed over the masters (<c>INFO commandstats</c>), and the redirections
     /// (<c>MOVED</c>, <c>ASK</c>), <c>CROSSSLOT</c> and <c>NOSCRIPT</c> replies (<c>INFO errorstats</c>), e.g. {"get":1,"MOVED":0}. A

@@ -43,8 +43,8 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
         get => _inner.GetAsync(key, default).Result;
         set
         {
-            _ = _inner.DestroyAsync(key, default).Result;
-            if (value is not null) _ = _inner.CreateAsync(key, value, TimeSpan.FromHours(1), default).Result;
+            _ = _inner.DestroyAsync(key, DateTimeOffset.MaxValue, default).Result;
+            if (value is not null) _ = _inner.CreateAsync(key, value, TimeSpan.FromHours(1), DateTimeOffset.MaxValue, default).Result;
         }
     }
 
@@ -57,10 +57,10 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
         return _inner.GetAsync(key, cancellationToken);
     }
 
-    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<bool> CreateAsync(string key, string value, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         Calls.Add("create");
-        return FailCreate is { } error ? Task.FromException<bool>(error) : Run(() => _inner.CreateAsync(key, value, ttl, cancellationToken));
+        return FailCreate is { } error ? Task.FromException<bool>(error) : Run(() => _inner.CreateAsync(key, value, ttl, deadline, cancellationToken));
     }
 
     public Task<string?> GetAndTouchAsync(string key, TimeSpan ttl, CancellationToken cancellationToken)
@@ -75,25 +75,25 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
         return _inner.TouchAsync(key, ttl, cancellationToken);
     }
 
-    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<SessionStoreWrite> ReplaceIfAsync(string key, string expectedHash, string value, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         Calls.Add("replace");
         if (BeforeReplace.TryDequeue(out var before)) before(this, key);
-        return Run(() => _inner.ReplaceIfAsync(key, expectedHash, value, ttl, cancellationToken));
+        return Run(() => _inner.ReplaceIfAsync(key, expectedHash, value, ttl, deadline, cancellationToken));
     }
 
-    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, CancellationToken cancellationToken)
+    public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         Calls.Add("destroy-if");
         if (BeforeDestroy.TryDequeue(out var before)) before(this, key);
-        return FailDestroy is { } error ? Task.FromException<SessionStoreWrite>(error) : Run(() => _inner.DestroyIfAsync(key, expectedHash, cancellationToken));
+        return FailDestroy is { } error ? Task.FromException<SessionStoreWrite>(error) : Run(() => _inner.DestroyIfAsync(key, expectedHash, deadline, cancellationToken));
     }
 
-    public Task<bool> DestroyAsync(string key, CancellationToken cancellationToken)
+    public Task<bool> DestroyAsync(string key, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         Calls.Add("destroy");
         if (BeforeDestroy.TryDequeue(out var before)) before(this, key);
-        return FailDestroy is { } error ? Task.FromException<bool>(error) : _inner.DestroyAsync(key, cancellationToken);
+        return FailDestroy is { } error ? Task.FromException<bool>(error) : _inner.DestroyAsync(key, deadline, cancellationToken);
     }
 
     private async Task<T> Run<T>(Func<Task<T>> work)
@@ -112,17 +112,17 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
     // The user index (Session:UserIdPath) as the memory store keeps it, unscripted.
     private ISessionUserIndexStore Index => _inner;
 
-    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, CancellationToken cancellationToken) =>
-        Index.IndexAsync(indexKey, sessionId, entry, ttl, cancellationToken);
+    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        Index.IndexAsync(indexKey, sessionId, entry, ttl, deadline, cancellationToken);
 
     Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken) =>
         Index.MembersAsync(indexKey, cancellationToken);
 
-    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, CancellationToken cancellationToken) =>
-        Index.UnindexAsync(indexKey, sessionId, cancellationToken);
+    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        Index.UnindexAsync(indexKey, sessionId, deadline, cancellationToken);
 
-    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, CancellationToken cancellationToken) =>
-        Index.UnindexIfSeenAtMostAsync(indexKey, sessionId, seenAtMost, cancellationToken);
+    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        Index.UnindexIfSeenAtMostAsync(indexKey, sessionId, seenAtMost, deadline, cancellationToken);
 
     /// <summary>The sids in a user's index, without going through the script.</summary>
     public IReadOnlyCollection<string> IndexMembers(string indexKey) => [.. Index.MembersAsync(indexKey, default).Result.Keys];

@@ -46,9 +46,9 @@ public sealed class SessionApiFactory(IDictionary<string, string?> settings, Act
         new(CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, AllowAutoRedirect = false, BaseAddress = new Uri(baseAddress) }), jar);
 
     /// <summary>
-    /// Runs each Redis script of the service once (a save's compare-and-set, regenerate's conditional delete), so that
-    /// a test counting commands afterwards sees one EVALSHA, not the NOSCRIPT and EVAL of a script's first use on a
-    /// server; which test uses a script first depends on the order xunit picks.
+    /// Runs each Redis script of the service once (every write is one: a create, a save's compare-and-set, regenerate's
+    /// conditional delete, a delete), so that a test counting commands afterwards sees one EVALSHA, not the NOSCRIPT and
+    /// EVAL of a script's first use on a server; which test uses a script first depends on the order xunit picks.
     /// </summary>
     public async Task LoadRedisScriptsAsync()
     {
