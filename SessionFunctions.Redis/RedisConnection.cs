@@ -100,6 +100,10 @@ internal sealed partial class RedisConnection : IDisposable
         // Its exception messages would otherwise name the command and key (koa:sess:<sid>), and they reach our logs:
         // a sid is a bearer credential.
         options.IncludeDetailInExceptions = false;
+        // While no connection is up, a command fails at once instead of waiting in the client's backlog: the repository
+        // retries it, with backoff, for Session:ReconnectTimeout, counts the outage and answers 503 when it lasts. A
+        // backlog would hold it for the same time and then send it late, after the API had answered.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         return await ConnectionMultiplexer.ConnectAsync(options);
     }
 

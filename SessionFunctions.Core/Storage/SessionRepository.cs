@@ -296,6 +296,9 @@ internal sealed class SessionRepository(
                     catch (TimeoutException)
                     {
                         call.Outcome = "unavailable";
+                        // No answer for the whole wait (a paused or unreachable server the client still counts as
+                        // connected) is an outage like a refused connection.
+                        BeginOutage(new SessionStoreUnavailableException("The session store did not answer."));
                         throw new SessionStoreUnavailableException(
                             $"The session store did not answer within {_options.ReconnectTimeout} ms (Session:ReconnectTimeout).");
                     }
