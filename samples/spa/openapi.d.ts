@@ -194,6 +194,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:method-not-allowed` (405): The path exists, but not with this method; `Allow` lists those it takes.
          *     - `urn:sessionfunctions:problem:request-timeout` (408): The body stopped arriving (Kestrel's minimum data rate).
          *     - `urn:sessionfunctions:problem:session-conflict` (409): The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+         *     - `urn:sessionfunctions:problem:session-unreadable` (409): The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
          *     - `urn:sessionfunctions:problem:precondition-failed` (412): `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one.
          *     - `urn:sessionfunctions:problem:body-too-large` (413): The body exceeds `Session:MaxBodyBytes` (64 KiB by default).
          *     - `urn:sessionfunctions:problem:unsupported-media-type` (415): A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`.
@@ -203,7 +204,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:session-not-stored` (503): A custom `ISessionErrorHandler` swallowed a failed write: nothing was stored and no cookie changed.
          * @enum {string}
          */
-        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
+        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
         /**
          * @description A session as stored: the app's own fields (any JSON) beside koa's `cookie` object. Its id is never in a body, only in the cookie.
          * @example {
@@ -421,7 +422,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: Rare: the stored session had no `cookie` object, and a concurrent request removed it before this read could store one. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: Rare: the stored session had no `cookie` object, and a concurrent request removed it before this read could store one.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -430,7 +436,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -564,7 +570,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -573,7 +584,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -825,6 +836,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it. */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "urn:sessionfunctions:problem:session-unreadable";
+                    };
+                };
+            };
             /** @description `urn:sessionfunctions:problem:precondition-failed`: `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one. */
             412: {
                 headers: {
@@ -968,7 +992,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -977,7 +1006,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1151,7 +1180,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: A concurrent request regenerated or removed this session first (its cookies stand, and this request changed nothing), or saves kept changing it while it was copied. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request regenerated or removed this session first (its cookies stand, and this request changed nothing), or saves kept changing it while it was copied.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1160,7 +1194,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1277,6 +1311,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it. */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "urn:sessionfunctions:problem:session-unreadable";
+                    };
+                };
+            };
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
@@ -1348,6 +1395,7 @@ export interface operations {
              *
              *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session. A client that sent a stale cookie gets the clearing pair.
              *     - `urn:sessionfunctions:problem:no-user`: `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
+             *     - `urn:sessionfunctions:problem:user-session-not-found`: A `handle` query parameter: a handle is a path segment (`DELETE /api/session/all/{handle}`), and a client that sent one meant a single session; nothing was signed out.
              */
             404: {
                 headers: {
@@ -1358,11 +1406,16 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user";
+                        type?: "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found";
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1371,7 +1424,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1458,7 +1511,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1467,7 +1525,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1560,7 +1618,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1569,7 +1632,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };

@@ -56,6 +56,10 @@ internal static class SessionProblemDocs
             "The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed " +
             "its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.",
             "The session was removed between this save's read and its write; nothing was saved."),
+        ["session-unreadable"] = new(
+            "The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper " +
+            "than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the " +
+            "Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it."),
         ["precondition-failed"] = new(
             "`If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. " +
             "`ETag`, when sent, names the current one.",
