@@ -65,6 +65,35 @@ public sealed class HostileClientTests : IDisposable
         AssertProblem(response, 404, SessionProblem.RouteNotFound.Type);
         Assert.Equal(before, (await client.GetAsync()).Body);
     }
+
+    // L1: HEAD is GET without the body (RFC 9110 §9.3.2); it answered 405 everywhere.
+    [Theory]
+    [InlineData("/api/session")]
+    [InlineData("/api/session/all")]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    public async Task L1_HEAD_answers_wherever_GET_does(string path)
+    {
+        using var client = await LoginAsync("ada");
+        var get = await client.GetAsync(path);
+        var head = await client.SendAsync(HttpMethod.Head, path, null, null);
+        Assert.Equal(200, get.Status);
+        Assert.Equal(get.Status, head.Status);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal(get.Headers.CacheControl?.ToString(), head.Headers.CacheControl?.ToString());
+    }
+
+    [Theory]
+    [InlineData("PUT", "/api/session/all", "GET, HEAD, DELETE")]
+    [InlineData("HEAD", "/api/session/regenerate", "POST")]
+    [InlineData("POST", "/api/session/others", "DELETE")]
+    public async Task L1_Allow_lists_HEAD_where_GET_is(string method, string path, string allow)
+    {
+        using var client = _api.CreateClient();
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        Assert.Equal(405, (int)response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+    }
 }
 
 /// <summary>

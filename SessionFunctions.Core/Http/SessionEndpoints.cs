@@ -30,6 +30,13 @@ public sealed class SessionEndpoints
     ];
 
     /// <summary>
+    /// The methods a host maps for <paramref name="route"/>: HEAD wherever GET (RFC 9110 §9.3.2), answered as GET is, the
+    /// server leaving out the body.
+    /// </summary>
+    internal static string[] MethodsOf(SessionRoute route) =>
+        route.Method == HttpMethods.Get ? [HttpMethods.Get, HttpMethods.Head] : [route.Method];
+
+    /// <summary>
     /// A route that runs only for a path that is exactly an instance of its pattern. Both hosts' routers also match a
     /// trailing-slash variant (<c>session/all/</c> for <c>session/all</c>), and there an empty handle
     /// (<c>DELETE session/all/</c>, <c>…/all/?handle=x</c>) would sign the user out everywhere: such a path gets the
@@ -115,7 +122,7 @@ public sealed class SessionEndpoints
     {
         http.Response.Headers.CacheControl = "no-store";
         var path = RoutePath(http);
-        var allowed = Routes.Where(r => PatternMatches(r.Pattern, path)).Select(r => r.Method).ToList();
+        var allowed = Routes.Where(r => PatternMatches(r.Pattern, path)).SelectMany(MethodsOf).ToList();
         if (allowed.Count == 0) return SessionProblem.RouteNotFound.WriteAsync(http, $"No resource at {http.Request.Path}.");
         var allow = string.Join(", ", allowed);
         http.Response.Headers.Allow = allow;
