@@ -94,6 +94,60 @@ public sealed class HostileClientTests : IDisposable
         Assert.Equal(405, (int)response.StatusCode);
         Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
     }
+
+    // L5: strong comparison is octet by octet; an empty If-Match must not make the write unconditional.
+    [Fact]
+    public async Task L5_If_Match_is_compared_octet_by_octet()
+    {
+        using var client = await LoginAsync("ada");
+        var etag = (await client.GetAsync()).Headers.ETag!.Tag;
+        var response = await client.PutAsync("""{"n":1}""", configure: r => r.Headers.TryAddWithoutValidation("If-Match", etag.ToUpperInvariant()));
+        AssertProblem(response, 412, SessionProblem.PreconditionFailed.Type);
+        Assert.Equal(200, (await client.PutAsync("""{"n":1}""", configure: r => r.Headers.TryAddWithoutValidation("If-Match", etag))).Status);
+    }
+
+    // An empty list (HttpClient sends no header for "", so " " stands for it): ConditionalRequestTests held "," as 412 before.
+    [Theory]
+    [InlineData(" ")]
+    [InlineData(",")]
+    [InlineData(" , ")]
+    public async Task L5_an_empty_If_Match_is_400_and_writes_nothing(string value)
+    {
+        using var client = await LoginAsync("ada");
+        var before = (await client.GetAsync()).Body;
+        var response = await client.PutAsync("""{"n":1}""", configure: r => r.Headers.TryAddWithoutValidation("If-Match", value));
+        AssertProblem(response, 400, SessionProblem.BadRequest.Type);
+        Assert.Equal(before, (await client.GetAsync()).Body);
+    }
+
+    [Theory]
+    [InlineData("PUT")]
+    [InlineData("PATCH")]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    public async Task L5_If_None_Match_on_a_write_is_400_and_writes_nothing(string method)
+    {
+        using var client = await LoginAsync("ada");
+        var before = (await client.GetAsync()).Body;
+        var response = await client.SendAsync(new HttpMethod(method), "/api/session", method == "DELETE" ? null : """{"n":1}""",
+            r =>
+            {
+                r.Headers.TryAddWithoutValidation("If-None-Match", "*");
+                if (method == "PATCH") r.Content!.Headers.ContentType = new("application/merge-patch+json");
+            });
+        AssertProblem(response, 400, SessionProblem.BadRequest.Type);
+        Assert.Equal(before, (await client.GetAsync()).Body);
+    }
+
+    // L6: a PATCH with the wrong media type got PUT's title.
+    [Fact]
+    public async Task L6_a_PATCH_with_the_wrong_media_type_gets_its_own_title()
+    {
+        using var client = await LoginAsync("ada");
+        var response = await client.SendAsync(HttpMethod.Patch, "/api/session", """{"n":1}""", null);
+        AssertProblem(response, 415, SessionProblem.UnsupportedMediaType.Type);
+        Assert.Contains("application/merge-patch+json", response.Json["title"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }
 
 /// <summary>

@@ -235,6 +235,7 @@ public sealed class SessionEndpoints
                 _metrics.CrossSiteRejected();
                 throw new SessionProblemException(SessionProblem.CrossSiteRequest, rejection);
             }
+            EntityTags.RefuseIfNoneMatchOnWrite(http.Request);
             await handler();
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

@@ -185,7 +185,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:body-not-object` (400): The body is JSON but not an object.
          *     - `urn:sessionfunctions:problem:body-required` (400): A `PUT` or `PATCH` without a body.
          *     - `urn:sessionfunctions:problem:invalid-cookie` (400): Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-         *     - `urn:sessionfunctions:problem:bad-request` (400): A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+         *     - `urn:sessionfunctions:problem:bad-request` (400): A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
          *     - `urn:sessionfunctions:problem:cross-site-request` (403): A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
          *     - `urn:sessionfunctions:problem:session-not-found` (404): The request carries no valid session.
          *     - `urn:sessionfunctions:problem:no-user` (404): `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
@@ -529,7 +529,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              *     - `urn:sessionfunctions:problem:body-required`: A `PUT` or `PATCH` without a body.
              */
             400: {
@@ -697,7 +697,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              */
             400: {
                 headers: {
@@ -823,6 +823,19 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "urn:sessionfunctions:problem:bad-request";
+                    };
+                };
+            };
             /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
             403: {
                 headers: {
@@ -937,7 +950,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              *     - `urn:sessionfunctions:problem:body-required`: A `PUT` or `PATCH` without a body.
              */
             400: {
@@ -1126,7 +1139,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              */
             400: {
                 headers: {

@@ -200,7 +200,7 @@ internal static class SessionApiDocumentation
                 new(StatusCodes.Status204NoContent, "The session is gone.", SessionResponseBody.None,
                     [SessionHeaderDocs.SetCookieClearing, SessionHeaderDocs.ClearSiteData], []),
             ],
-            [CrossSite, PreconditionFailed, Unreadable, .. StoreProblems],
+            [new(SessionProblem.BadRequest), CrossSite, PreconditionFailed, Unreadable, .. StoreProblems],
             [SessionHeaderDocs.IfMatch]),
 
         new("ListUserSessions", "List the user's sessions",

@@ -36,7 +36,8 @@ internal static class SessionProblemDocs
             "Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, " +
             "`signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.",
             "'maxAge' must not exceed 400 days (34560000000 ms)."),
-        ["bad-request"] = new("A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).",
+        ["bad-request"] = new("A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` " +
+            "sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).",
             "Unexpected end of request content."),
         ["cross-site-request"] = new(
             "A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): " +
