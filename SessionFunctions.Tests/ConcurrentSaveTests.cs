@@ -152,7 +152,7 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     }
 
     [Fact]
-    public async Task A_save_over_an_unreadable_value_starts_a_new_session_and_leaves_that_value_alone()
+    public async Task A_save_over_an_unreadable_value_is_409_and_leaves_that_value_and_the_cookies_alone()
     {
         var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""");
         using var host = api;
@@ -161,10 +161,11 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
 
         var response = await client.PutAsync("""{"count":2}""");
 
-        Assert.Equal(201, response.Status);
-        Assert.NotEqual(sid, client.Jar["koa.sid"]);
-        // koa-redis reads bad JSON as no session, and so does this service: a value it cannot read is not its to overwrite or delete.
+        // The key exists, for Koa too: a new session would clear the shared cookie and orphan the value (docs/hostile-clients.md, M3).
+        Assert.Equal(409, response.Status);
+        Assert.Equal(SessionProblem.Unreadable.Type, response.ProblemType);
+        Assert.Empty(response.SetCookies);
+        Assert.Equal(sid, client.Jar["koa.sid"]);
         Assert.Equal("not json", await StoredAsync(sid));
-        Assert.Equal(2, JsonNode.Parse(await StoredAsync(client.Jar["koa.sid"]))!["count"]!.GetValue<int>());
     }
 }

@@ -76,12 +76,12 @@ public sealed class FunctionsAppTests(RedisServer redis)
     {
         var published = PublishedFunctions();
         foreach (var route in SessionEndpoints.Routes)
-            Assert.Equal(new Function(route.Name, [route.Method], route.Pattern, "Anonymous"), Assert.Single(published, f => f.Name == route.Name), FunctionComparer.Instance);
+            Assert.Equal(new Function(route.Name, route.Method == "GET" ? ["GET", "HEAD"] : [route.Method], route.Pattern, "Anonymous"), Assert.Single(published, f => f.Name == route.Name), FunctionComparer.Instance);
         var others = published.Where(f => SessionEndpoints.Routes.All(r => r.Name != f.Name)).OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
         Assert.Equal(
             [
-                new Function(nameof(FunctionsApp.SessionApi.OpenApiDocument), ["GET"], FunctionsApp.SessionApi.OpenApiRoute, "Anonymous"),
-                new Function(nameof(FunctionsApp.SessionApi.SessionHealth), ["GET"], SessionApiRoutes.Health, "Anonymous"),
+                new Function(nameof(FunctionsApp.SessionApi.OpenApiDocument), ["GET", "HEAD"], FunctionsApp.SessionApi.OpenApiRoute, "Anonymous"),
+                new Function(nameof(FunctionsApp.SessionApi.SessionHealth), ["GET", "HEAD"], SessionApiRoutes.Health, "Anonymous"),
                 new Function(nameof(FunctionsApp.SessionApi.UnmatchedRequest), null, SessionApiRoutes.Fallback, "Anonymous"),
             ],
             others, FunctionComparer.Instance);

@@ -20,7 +20,7 @@ public sealed class SessionApi(SessionEndpoints endpoints, CrossOriginReadableHe
         Answer(request, nameof(CreateSession));
 
     [Function(nameof(GetSession))]
-    public IActionResult GetSession([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.Session)] HttpRequest request) =>
+    public IActionResult GetSession([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = SessionApiRoutes.Session)] HttpRequest request) =>
         Answer(request, nameof(GetSession));
 
     [Function(nameof(SaveSession))]
@@ -40,7 +40,7 @@ public sealed class SessionApi(SessionEndpoints endpoints, CrossOriginReadableHe
         Answer(request, nameof(RemoveSession));
 
     [Function(nameof(ListUserSessions))]
-    public IActionResult ListUserSessions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.UserSessions)] HttpRequest request) =>
+    public IActionResult ListUserSessions([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = SessionApiRoutes.UserSessions)] HttpRequest request) =>
         Answer(request, nameof(ListUserSessions));
 
     [Function(nameof(SignOutEverywhere))]
@@ -60,12 +60,12 @@ public sealed class SessionApi(SessionEndpoints endpoints, CrossOriginReadableHe
     /// shared code: 200 or 503 as plain text, never cached. Anonymous, as a platform probe carries no key.
     /// </summary>
     [Function(nameof(SessionHealth))]
-    public IActionResult SessionHealth([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = SessionApiRoutes.Health)] HttpRequest request, string probe) =>
+    public IActionResult SessionHealth([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = SessionApiRoutes.Health)] HttpRequest request, string probe) =>
         endpoints.Health(probe);
 
     /// <summary>The OpenAPI document the standalone server serves at <c>/openapi/v1.json</c>, as committed in <c>openapi/session-api.json</c>.</summary>
     [Function(nameof(OpenApiDocument))]
-    public IActionResult OpenApiDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = OpenApiRoute)] HttpRequest request)
+    public IActionResult OpenApiDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = OpenApiRoute)] HttpRequest request)
     {
         crossOrigin.Apply(request.HttpContext);
         return SessionOpenApiDocument.Result(request.HttpContext.Response);

@@ -9,7 +9,7 @@ namespace SessionFunctions;
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Warning, "A stored session is not a JSON object; it is treated as missing and replaced by a new session.", EventName = "UnreadableSession")]
+    [LoggerMessage(1, LogLevel.Warning, "A stored session is not a JSON object this API can read; the request answers 409 session-unreadable and leaves it and the cookies alone.", EventName = "UnreadableSession")]
     public static partial void UnreadableSession(ILogger logger);
 
     [LoggerMessage(2, LogLevel.Debug, "The session store is unavailable ({Reason}); retrying for up to {RemainingMs:F0} ms more.", EventName = "StoreUnavailableRetrying")]

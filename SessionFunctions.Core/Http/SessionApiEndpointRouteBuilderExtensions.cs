@@ -17,7 +17,7 @@ public static class SessionApiEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup("/" + SessionApiRoutes.Prefix);
         foreach (var route in SessionEndpoints.Routes)
         {
-            group.MapMethods(route.Pattern, [route.Method], (HttpContext http) => route.Invoke(http.RequestServices.GetRequiredService<SessionEndpoints>(), http))
+            group.MapMethods(route.Pattern, SessionEndpoints.MethodsOf(route), (HttpContext http) => route.Invoke(http.RequestServices.GetRequiredService<SessionEndpoints>(), http))
                 .WithName(route.Name);
         }
         // Any method: routing prefers a route that takes the method, so this answers only what none takes.
@@ -33,7 +33,7 @@ public static class SessionApiEndpointRouteBuilderExtensions
     {
         foreach (var probe in new[] { SessionApiRoutes.Live, SessionApiRoutes.Ready })
         {
-            endpoints.MapGet("/" + probe, (HttpContext http) => http.RequestServices.GetRequiredService<SessionEndpoints>().HealthAsync(http, probe))
+            endpoints.MapMethods("/" + probe, [HttpMethods.Get, HttpMethods.Head], (HttpContext http) => http.RequestServices.GetRequiredService<SessionEndpoints>().HealthAsync(http, probe))
                 .WithName(probe);
         }
         return endpoints;

@@ -17,17 +17,33 @@ public sealed class SessionEndpoints
     /// <summary>The endpoint table. The standalone server maps it; the Functions app declares one function per row.</summary>
     public static IReadOnlyList<SessionRoute> Routes { get; } =
     [
-        new("CreateSession", HttpMethods.Post, SessionApiRoutes.Session, (endpoints, http) => endpoints.CreateAsync(http)),
-        new("GetSession", HttpMethods.Get, SessionApiRoutes.Session, (endpoints, http) => endpoints.GetAsync(http)),
-        new("SaveSession", HttpMethods.Put, SessionApiRoutes.Session, (endpoints, http) => endpoints.SaveAsync(http)),
-        new("PatchSession", HttpMethods.Patch, SessionApiRoutes.Session, (endpoints, http) => endpoints.PatchAsync(http)),
-        new("RegenerateSession", HttpMethods.Post, SessionApiRoutes.Regenerate, (endpoints, http) => endpoints.RegenerateAsync(http)),
-        new("RemoveSession", HttpMethods.Delete, SessionApiRoutes.Session, (endpoints, http) => endpoints.RemoveAsync(http)),
-        new("ListUserSessions", HttpMethods.Get, SessionApiRoutes.UserSessions, (endpoints, http) => endpoints.ListUserSessionsAsync(http)),
-        new("SignOutEverywhere", HttpMethods.Delete, SessionApiRoutes.UserSessions, (endpoints, http) => endpoints.SignOutUserAsync(http, includingCurrent: true)),
-        new("SignOutOthers", HttpMethods.Delete, SessionApiRoutes.OtherUserSessions, (endpoints, http) => endpoints.SignOutUserAsync(http, includingCurrent: false)),
-        new("SignOutUserSession", HttpMethods.Delete, SessionApiRoutes.UserSession, (endpoints, http) => endpoints.SignOutHandleAsync(http)),
+        Route("CreateSession", HttpMethods.Post, SessionApiRoutes.Session, (endpoints, http) => endpoints.CreateAsync(http)),
+        Route("GetSession", HttpMethods.Get, SessionApiRoutes.Session, (endpoints, http) => endpoints.GetAsync(http)),
+        Route("SaveSession", HttpMethods.Put, SessionApiRoutes.Session, (endpoints, http) => endpoints.SaveAsync(http)),
+        Route("PatchSession", HttpMethods.Patch, SessionApiRoutes.Session, (endpoints, http) => endpoints.PatchAsync(http)),
+        Route("RegenerateSession", HttpMethods.Post, SessionApiRoutes.Regenerate, (endpoints, http) => endpoints.RegenerateAsync(http)),
+        Route("RemoveSession", HttpMethods.Delete, SessionApiRoutes.Session, (endpoints, http) => endpoints.RemoveAsync(http)),
+        Route("ListUserSessions", HttpMethods.Get, SessionApiRoutes.UserSessions, (endpoints, http) => endpoints.ListUserSessionsAsync(http)),
+        Route("SignOutEverywhere", HttpMethods.Delete, SessionApiRoutes.UserSessions, (endpoints, http) => endpoints.SignOutUserAsync(http, includingCurrent: true)),
+        Route("SignOutOthers", HttpMethods.Delete, SessionApiRoutes.OtherUserSessions, (endpoints, http) => endpoints.SignOutUserAsync(http, includingCurrent: false)),
+        Route("SignOutUserSession", HttpMethods.Delete, SessionApiRoutes.UserSession, (endpoints, http) => endpoints.SignOutHandleAsync(http)),
     ];
+
+    /// <summary>
+    /// The methods a host maps for <paramref name="route"/>: HEAD wherever GET (RFC 9110 §9.3.2), answered as GET is, the
+    /// server leaving out the body.
+    /// </summary>
+    internal static string[] MethodsOf(SessionRoute route) =>
+        route.Method == HttpMethods.Get ? [HttpMethods.Get, HttpMethods.Head] : [route.Method];
+
+    /// <summary>
+    /// A route that runs only for a path that is exactly an instance of its pattern. Both hosts' routers also match a
+    /// trailing-slash variant (<c>session/all/</c> for <c>session/all</c>), and there an empty handle
+    /// (<c>DELETE session/all/</c>, <c>…/all/?handle=x</c>) would sign the user out everywhere: such a path gets the
+    /// fallback's 404 (or 405) instead, whatever its method.
+    /// </summary>
+    private static SessionRoute Route(string name, string method, string pattern, Func<SessionEndpoints, HttpContext, Task> handler) =>
+        new(name, method, pattern, (endpoints, http) => PatternMatches(pattern, RoutePath(http)) ? handler(endpoints, http) : endpoints.FallbackAsync(http));
 
     private readonly SessionLifecycle _sessions;
     private readonly HealthCheckService _health;
@@ -89,24 +105,36 @@ public sealed class SessionEndpoints
         await WriteAsync(http, await _sessions.ListUserSessionsAsync(http)));
 
     internal Task SignOutUserAsync(HttpContext http, bool includingCurrent) => RunAsync(http, async () =>
-        await WriteAsync(http, await _sessions.SignOutUserAsync(http, includingCurrent)));
+    {
+        // A handle is a path segment; a client that sends it as a query meant one session, not all of them.
+        if (http.Request.Query.ContainsKey("handle"))
+            throw new SessionProblemException(SessionProblem.UserSessionNotFound, "The handle is a path segment: DELETE /api/session/all/{handle}.");
+        await WriteAsync(http, await _sessions.SignOutUserAsync(http, includingCurrent));
+    });
 
-    // The handle is the last path segment: both hosts route it, and neither needs to pass route values.
+    // The handle is the last path segment: both hosts route it, and neither needs to pass route values. Only an exact
+    // path reaches here (see Route), so the segment is never empty.
     internal Task SignOutHandleAsync(HttpContext http) => RunAsync(http, async () =>
-        await WriteAsync(http, await _sessions.SignOutHandleAsync(http, Uri.UnescapeDataString((http.Request.Path.Value ?? "").TrimEnd('/').Split('/')[^1]))));
+        await WriteAsync(http, await _sessions.SignOutHandleAsync(http, Uri.UnescapeDataString(RoutePath(http).Split('/')[^1]))));
 
     /// <summary>404, or 405 with <c>Allow</c> when the path exists with other methods: problem+json, as every other error.</summary>
     internal Task FallbackAsync(HttpContext http)
     {
         http.Response.Headers.CacheControl = "no-store";
-        var path = (http.Request.Path.Value ?? "").Trim('/');
-        var prefix = SessionApiRoutes.Prefix + "/";
-        if (path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) path = path[prefix.Length..];
-        var allowed = Routes.Where(r => PatternMatches(r.Pattern, path)).Select(r => r.Method).ToList();
+        var path = RoutePath(http);
+        var allowed = Routes.Where(r => PatternMatches(r.Pattern, path)).SelectMany(MethodsOf).ToList();
         if (allowed.Count == 0) return SessionProblem.RouteNotFound.WriteAsync(http, $"No resource at {http.Request.Path}.");
         var allow = string.Join(", ", allowed);
         http.Response.Headers.Allow = allow;
         return SessionProblem.MethodNotAllowed.WriteAsync(http, $"{http.Request.Method} is not supported here; use {allow}.");
+    }
+
+    /// <summary>The request path below the prefix, without its leading slash; a trailing slash is kept (an empty last segment).</summary>
+    private static string RoutePath(HttpContext http)
+    {
+        var path = (http.Request.Path.Value ?? "").TrimStart('/');
+        var prefix = SessionApiRoutes.Prefix + "/";
+        return path.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? path[prefix.Length..] : path;
     }
 
     /// <summary>Whether <paramref name="path"/> is an instance of <paramref name="pattern"/>, whose <c>{name}</c> segments take any one segment.</summary>
@@ -207,6 +235,7 @@ public sealed class SessionEndpoints
                 _metrics.CrossSiteRejected();
                 throw new SessionProblemException(SessionProblem.CrossSiteRequest, rejection);
             }
+            EntityTags.RefuseIfNoneMatchOnWrite(http.Request);
             await handler();
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
@@ -227,6 +256,8 @@ public sealed class SessionEndpoints
         {
             case SessionProblemException rejected:
                 return rejected.Problem.WriteAsync(http, rejected.Detail);
+            case SessionUnreadableException:
+                return SessionProblem.Unreadable.WriteAsync(http);
             case SessionStoreUnavailableException:
                 Log.StoreUnavailableAnswered(_logger);
                 RetryAfter(http);

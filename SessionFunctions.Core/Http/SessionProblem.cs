@@ -24,6 +24,7 @@ internal sealed record SessionProblem(int Status, string Name, string Title)
     public static readonly SessionProblem MethodNotAllowed = new(405, "method-not-allowed", "The resource does not support this method; see Allow.");
     public static readonly SessionProblem RequestTimeout = new(408, "request-timeout", "The request body did not arrive in time.");
     public static readonly SessionProblem Conflict = new(409, "session-conflict", "The session was changed by a concurrent request.");
+    public static readonly SessionProblem Unreadable = new(409, "session-unreadable", "The stored session is not a JSON object this API can read; it was left as it is, and so were the cookies.");
     public static readonly SessionProblem PreconditionFailed = new(412, "precondition-failed", "The session is not the one If-Match names; nothing was changed. ETag names the current one.");
     public static readonly SessionProblem BodyTooLarge = new(413, "body-too-large", "The request body is too large.");
     public static readonly SessionProblem UnsupportedMediaType = new(415, "unsupported-media-type", "The request body must be application/json (UTF-8).");

@@ -14,6 +14,10 @@ internal static class SessionRequestBody
     /// <summary>The one media type a <c>PATCH</c> takes (RFC 7396), sent in <c>Accept-Patch</c> when another one comes.</summary>
     public const string MergePatchMediaType = "application/merge-patch+json";
 
+    // The same problem type as PUT's, with a title that names what a PATCH takes: PUT's says application/json.
+    private static readonly SessionProblem UnsupportedPatchMediaType =
+        SessionProblem.UnsupportedMediaType with { Title = "A PATCH body must be application/merge-patch+json (UTF-8)." };
+
     /// <returns>The body as an edit, or null when the request has none and <paramref name="required"/> is false.</returns>
     public static async Task<SessionEdit?> ReadAsync(HttpRequest request, int maxBytes, bool required, SessionEditKind kind = SessionEditKind.Replace)
     {
@@ -60,7 +64,7 @@ internal static class SessionRequestBody
             if (kind == SessionEditKind.Merge && !IsUtf8(request.ContentType, MergePatchMediaType))
             {
                 request.HttpContext.Response.Headers["Accept-Patch"] = MergePatchMediaType;
-                throw new SessionProblemException(SessionProblem.UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not {MergePatchMediaType} (UTF-8).");
+                throw new SessionProblemException(UnsupportedPatchMediaType, $"Content-Type '{request.ContentType}' is not {MergePatchMediaType} (UTF-8).");
             }
             if (kind == SessionEditKind.Replace && !IsUtf8(request.ContentType, null))
                 throw new SessionProblemException(SessionProblem.UnsupportedMediaType, $"Content-Type '{request.ContentType}' is not application/json.");

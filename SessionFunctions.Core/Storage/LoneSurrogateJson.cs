@@ -16,8 +16,11 @@ internal static class LoneSurrogateJson
     /// <summary>Whether <paramref name="json"/> may hold a surrogate escape at all (the fast path skips this reader otherwise).</summary>
     public static bool MayContain(string json) => json.Contains("\\ud", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The value, or null when <paramref name="json"/> is not valid JSON (or repeats a property, or nests deeper than <paramref name="maxDepth"/>).</summary>
-    public static JsonNode? Parse(string json, int maxDepth)
+    /// <summary>The value, or null when <paramref name="json"/> is not valid JSON (or nests deeper than <paramref name="maxDepth"/>).</summary>
+    /// <param name="json">The text.</param>
+    /// <param name="maxDepth">The deepest nesting read.</param>
+    /// <param name="repeats">Whether an object in it repeats a property name (the last one wins, as in <c>JSON.parse</c>).</param>
+    public static JsonNode? Parse(string json, int maxDepth, out bool repeats)
     {
         var reader = new Reader(json, maxDepth);
         try
@@ -30,11 +33,17 @@ internal static class LoneSurrogateJson
         {
             return null;
         }
+        finally
+        {
+            repeats = reader.Repeats;
+        }
     }
 
     private sealed class Reader(string text, int maxDepth)
     {
         private int _position;
+
+        public bool Repeats { get; private set; }
 
         public bool AtEnd => _position == text.Length;
 
@@ -83,7 +92,9 @@ internal static class LoneSurrogateJson
                 var name = String();
                 SkipWhitespace();
                 Take(':');
-                if (!result.TryAdd(name, Value(depth + 1))) throw new FormatException("repeated property");
+                // As JSON.parse: a repeated property keeps its first place and takes the last value.
+                if (result.ContainsKey(name)) Repeats = true;
+                result[name] = Value(depth + 1);
                 SkipWhitespace();
                 if (Peek('}')) return result;
                 Take(',');

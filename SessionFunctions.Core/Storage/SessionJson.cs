@@ -17,7 +17,16 @@ internal static class SessionJson
 {
     private const int MaxDepth = 64;
 
+    /// <summary>
+    /// The deepest stored text read: Koa's <c>JSON.parse</c> reads deeper text than a request body may hold, and a
+    /// session Koa stored must stay readable here (else both apps lose it). 1,000 is also System.Text.Json's writer limit.
+    /// </summary>
+    internal const int StoredMaxDepth = 1000;
+
     private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
+
+    // As JSON.parse reads: a repeated property is allowed, and the last one wins.
+    private static readonly JsonDocumentOptions StoredReadOptions = new() { MaxDepth = StoredMaxDepth, AllowDuplicateProperties = true };
 
     public static string Serialize(JsonNode session)
     {
@@ -49,18 +58,66 @@ internal static class SessionJson
         }
     }
 
-    /// <summary>Parses stored text as a JSON object; null for anything else, including invalid JSON.</summary>
+    /// <summary>
+    /// Parses stored text as a JSON object, as <c>JSON.parse</c> reads it: nested up to <see cref="StoredMaxDepth"/>
+    /// levels, and a repeated property name keeps its first place with its last value. Null for anything else,
+    /// including invalid JSON.
+    /// </summary>
     /// <remarks>Lone surrogates are accepted here: Koa can store them, and they are written back as Koa writes them.</remarks>
-    public static JsonObject? ParseObject(string json)
+    public static JsonObject? ParseObject(string json) => ParseObject(json, out _);
+
+    /// <summary>As <see cref="ParseObject(string)"/>.</summary>
+    /// <param name="json">The stored text.</param>
+    /// <param name="repeats">
+    /// Whether the text repeats a property name, or may: then it is not the text of the object read, which
+    /// <see cref="Serialize"/> gives (as <c>JSON.stringify(JSON.parse(text))</c> does), and no client should get it as is.
+    /// </param>
+    public static JsonObject? ParseObject(string json, out bool repeats)
     {
-        if (LoneSurrogateJson.MayContain(json)) return LoneSurrogateJson.Parse(json, MaxDepth) as JsonObject;
+        repeats = false;
+        if (LoneSurrogateJson.MayContain(json)) return LoneSurrogateJson.Parse(json, StoredMaxDepth, out repeats) as JsonObject;
         try
         {
+            // What this service writes parses here, lazily and without a copy; only text it would not write takes the slow path.
             return JsonNode.Parse(json, documentOptions: ReadOptions) as JsonObject;
         }
         catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
+            repeats = true;
+            return ParseTolerant(json);
+        }
+    }
+
+    private static JsonObject? ParseTolerant(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json, StoredReadOptions);
+            return document.RootElement.ValueKind == JsonValueKind.Object ? (JsonObject)Copy(document.RootElement)! : null;
+        }
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
+        {
             return null;
+        }
+    }
+
+    private static JsonNode? Copy(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var json = new JsonObject();
+                // The indexer replaces a repeated property's value in place, as a JavaScript object does.
+                foreach (var property in element.EnumerateObject()) json[property.Name] = Copy(property.Value);
+                return json;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                foreach (var item in element.EnumerateArray()) array.Add(Copy(item));
+                return array;
+            case JsonValueKind.Null:
+                return null;
+            default:
+                return JsonValue.Create(element.Clone());
         }
     }
 

@@ -33,7 +33,8 @@ internal sealed class SessionRepository(
     // When the current outage began (ticks of the clock), or 0: one Warning per outage, not one per retry.
     private long _unavailableSince;
 
-    /// <summary>The stored session, or null when it is missing, not a JSON object, or past its <c>cookie.expires</c>.</summary>
+    /// <summary>The stored session, or null when it is missing or past its <c>cookie.expires</c>.</summary>
+    /// <exception cref="SessionUnreadableException">The store holds a value this API cannot read as a session.</exception>
     /// <param name="sessionId">The sid.</param>
     /// <param name="refreshTtl">
     /// Also give it a fresh TTL, as koa's rolling re-save does, in the same command: the TTL comes from what this instance
@@ -194,7 +195,7 @@ internal sealed class SessionRepository(
             Remember(key, current);
             return new ReplaceOutcome.Changed(current);
         }
-        // Missing, or a value a load would not have found (expired or unreadable).
+        // Missing, or a value a load would not have found (expired; an unreadable one threw).
         _recent.Forget(key);
         return ReplaceOutcome.Missing;
     }
@@ -215,14 +216,19 @@ internal sealed class SessionRepository(
         return cookie;
     }
 
-    /// <summary>A usable session from stored text; null when it is not a JSON object or is past its <c>cookie.expires</c>.</summary>
+    /// <summary>A usable session from stored text; null when it is past its <c>cookie.expires</c>.</summary>
+    /// <exception cref="SessionUnreadableException">It is not a JSON object this API can read.</exception>
     private StoredSession? Read(string json)
     {
-        var session = SessionJson.ParseObject(json);
+        // Not "missing": the key exists (for Koa too), and treating it as missing would clear the shared cookie and
+        // orphan the value under a new session.
+        var session = SessionJson.ParseObject(json, out var repeats);
+        // JSON.parse reads it as null, which koa-generic-session takes for no session: so does this API.
+        if (session is null && json.AsSpan().Trim(" \t\r\n") is "null") return null;
         if (session is null)
         {
             Log.UnreadableSession(logger);
-            return null;
+            throw new SessionUnreadableException();
         }
         // The key's TTL normally ends a session first; this also ends one whose expires was set later than its last save,
         // and one past its absolute deadline (a key Koa saved with a longer TTL).
@@ -233,7 +239,8 @@ internal sealed class SessionRepository(
             var now = time.GetUtcNow();
             if (read.Expires <= now || read.AbsoluteDeadline(_options.AbsoluteTimeout) <= now) return null;
         }
-        return StoredSession.Of(session, json);
+        // A client gets the object read, not the repeats; the ETag and a save's compare-and-set still name the stored text.
+        return repeats ? new StoredSession(session, SessionJson.Serialize(session), SessionHash.Of(json)) : StoredSession.Of(session, json);
     }
 
     /// <summary>As <see cref="Read"/>, for the text <paramref name="known"/> remembers: parsed, but neither hashed nor its cookie read again.</summary>

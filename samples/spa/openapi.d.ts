@@ -185,7 +185,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:body-not-object` (400): The body is JSON but not an object.
          *     - `urn:sessionfunctions:problem:body-required` (400): A `PUT` or `PATCH` without a body.
          *     - `urn:sessionfunctions:problem:invalid-cookie` (400): Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-         *     - `urn:sessionfunctions:problem:bad-request` (400): A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+         *     - `urn:sessionfunctions:problem:bad-request` (400): A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
          *     - `urn:sessionfunctions:problem:cross-site-request` (403): A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
          *     - `urn:sessionfunctions:problem:session-not-found` (404): The request carries no valid session.
          *     - `urn:sessionfunctions:problem:no-user` (404): `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
@@ -194,6 +194,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:method-not-allowed` (405): The path exists, but not with this method; `Allow` lists those it takes.
          *     - `urn:sessionfunctions:problem:request-timeout` (408): The body stopped arriving (Kestrel's minimum data rate).
          *     - `urn:sessionfunctions:problem:session-conflict` (409): The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+         *     - `urn:sessionfunctions:problem:session-unreadable` (409): The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
          *     - `urn:sessionfunctions:problem:precondition-failed` (412): `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one.
          *     - `urn:sessionfunctions:problem:body-too-large` (413): The body exceeds `Session:MaxBodyBytes` (64 KiB by default).
          *     - `urn:sessionfunctions:problem:unsupported-media-type` (415): A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`.
@@ -203,7 +204,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:session-not-stored` (503): A custom `ISessionErrorHandler` swallowed a failed write: nothing was stored and no cookie changed.
          * @enum {string}
          */
-        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
+        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
         /**
          * @description A session as stored: the app's own fields (any JSON) beside koa's `cookie` object. Its id is never in a body, only in the cookie.
          * @example {
@@ -421,7 +422,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: Rare: the stored session had no `cookie` object, and a concurrent request removed it before this read could store one. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: Rare: the stored session had no `cookie` object, and a concurrent request removed it before this read could store one.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -430,7 +436,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -523,7 +529,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              *     - `urn:sessionfunctions:problem:body-required`: A `PUT` or `PATCH` without a body.
              */
             400: {
@@ -564,7 +570,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -573,7 +584,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -686,7 +697,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              */
             400: {
                 headers: {
@@ -812,6 +823,19 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only). */
+            400: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "urn:sessionfunctions:problem:bad-request";
+                    };
+                };
+            };
             /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
             403: {
                 headers: {
@@ -822,6 +846,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         type?: "urn:sessionfunctions:problem:cross-site-request";
+                    };
+                };
+            };
+            /** @description `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it. */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -913,7 +950,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              *     - `urn:sessionfunctions:problem:body-required`: A `PUT` or `PATCH` without a body.
              */
             400: {
@@ -968,7 +1005,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -977,7 +1019,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1097,7 +1139,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
-             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).
+             *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              */
             400: {
                 headers: {
@@ -1151,7 +1193,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: A concurrent request regenerated or removed this session first (its cookies stand, and this request changed nothing), or saves kept changing it while it was copied. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request regenerated or removed this session first (its cookies stand, and this request changed nothing), or saves kept changing it while it was copied.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1160,7 +1207,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1277,6 +1324,19 @@ export interface operations {
                     };
                 };
             };
+            /** @description `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it. */
+            409: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "urn:sessionfunctions:problem:session-unreadable";
+                    };
+                };
+            };
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
@@ -1348,6 +1408,7 @@ export interface operations {
              *
              *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session. A client that sent a stale cookie gets the clearing pair.
              *     - `urn:sessionfunctions:problem:no-user`: `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
+             *     - `urn:sessionfunctions:problem:user-session-not-found`: A `handle` query parameter: a handle is a path segment (`DELETE /api/session/all/{handle}`), and a client that sent one meant a single session; nothing was signed out.
              */
             404: {
                 headers: {
@@ -1358,11 +1419,16 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user";
+                        type?: "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found";
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1371,7 +1437,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1458,7 +1524,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1467,7 +1538,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };
@@ -1560,7 +1631,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
+             */
             409: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1569,7 +1645,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:session-conflict";
+                        type?: "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable";
                     };
                 };
             };

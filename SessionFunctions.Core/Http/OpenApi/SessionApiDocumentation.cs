@@ -38,6 +38,9 @@ internal static class SessionApiDocumentation
     ];
 
     private static readonly SessionProblemUse CrossSite = new(SessionProblem.CrossSiteRequest);
+
+    /// <summary>Any operation that reads the session: the store holds a value for it that cannot be read as one.</summary>
+    private static readonly SessionProblemUse Unreadable = new(SessionProblem.Unreadable);
     private static readonly SessionProblemUse NotStored = new(SessionProblem.NotStored);
 
     private static readonly SessionExampleDoc Fields = new("fields", "The session's fields", """{"count":1,"user":"ada"}""");
@@ -105,7 +108,7 @@ internal static class SessionApiDocumentation
                 new(SessionProblem.Conflict,
                     When: "Rare: the stored session had no `cookie` object, and a concurrent request removed it before this read could store one.",
                     ExampleDetail: "The session was removed between this save's read and its write; nothing was saved."),
-                .. StoreProblems,
+                Unreadable, .. StoreProblems,
                 NotStored,
             ],
             [SessionHeaderDocs.IfNoneMatch]),
@@ -131,7 +134,7 @@ internal static class SessionApiDocumentation
                 CrossSite,
                 new(SessionProblem.Conflict),
                 PreconditionFailed,
-                .. StoreProblems,
+                Unreadable, .. StoreProblems,
                 NotStored,
             ],
             [SessionHeaderDocs.IfMatch]),
@@ -159,7 +162,7 @@ internal static class SessionApiDocumentation
                     When: "A body that is not `application/merge-patch+json` in UTF-8 (the answer then carries `Accept-Patch`), or that has a " +
                         "`Content-Encoding` such as `gzip`.",
                     ExampleDetail: "Content-Type 'application/json' is not application/merge-patch+json (UTF-8)."),
-                .. StoreProblems,
+                Unreadable, .. StoreProblems,
                 NotStored,
             ],
             [SessionHeaderDocs.IfMatch]),
@@ -184,7 +187,7 @@ internal static class SessionApiDocumentation
                         "or saves kept changing it while it was copied.",
                     ExampleDetail: "The session was regenerated or removed by a concurrent request; this request changed nothing."),
                 PreconditionFailed,
-                .. StoreProblems,
+                Unreadable, .. StoreProblems,
                 NotStored,
             ],
             [SessionHeaderDocs.IfMatch]),
@@ -197,7 +200,7 @@ internal static class SessionApiDocumentation
                 new(StatusCodes.Status204NoContent, "The session is gone.", SessionResponseBody.None,
                     [SessionHeaderDocs.SetCookieClearing, SessionHeaderDocs.ClearSiteData], []),
             ],
-            [CrossSite, PreconditionFailed, .. StoreProblems],
+            [new(SessionProblem.BadRequest), CrossSite, PreconditionFailed, Unreadable, .. StoreProblems],
             [SessionHeaderDocs.IfMatch]),
 
         new("ListUserSessions", "List the user's sessions",
@@ -207,20 +210,31 @@ internal static class SessionApiDocumentation
             "request header, else the User-Agent, at most 100 characters). Members whose session is gone are pruned.",
             null,
             [new(StatusCodes.Status200OK, "The user's sessions.", SessionResponseBody.SessionList, [], [UserSessionList])],
-            [SessionNotFound, NoUser, .. StoreProblems]),
+            [SessionNotFound, NoUser, Unreadable, .. StoreProblems]),
 
         new("SignOutEverywhere", "Sign out everywhere",
             "Deletes every session of the current session's user, this one included, and sends the clearing cookie pair.",
             null,
             [new(StatusCodes.Status204NoContent, "The user's sessions are gone.", SessionResponseBody.None,
                 [SessionHeaderDocs.SetCookieClearing, SessionHeaderDocs.ClearSiteData], [])],
-            [CrossSite, SessionNotFound, NoUser, UserSessionsChanging, .. StoreProblems]),
+            [
+                CrossSite,
+                SessionNotFound,
+                NoUser,
+                new(SessionProblem.UserSessionNotFound,
+                    When: "A `handle` query parameter: a handle is a path segment (`DELETE /api/session/all/{handle}`), and a client that sent " +
+                        "one meant a single session; nothing was signed out.",
+                    ExampleDetail: "The handle is a path segment: DELETE /api/session/all/{handle}."),
+                UserSessionsChanging,
+                Unreadable,
+                .. StoreProblems,
+            ]),
 
         new("SignOutOthers", "Sign out other devices",
             "Deletes every other session of the current session's user; this one and its cookies stand.",
             null,
             [new(StatusCodes.Status204NoContent, "The user's other sessions are gone.", SessionResponseBody.None, [], [])],
-            [CrossSite, SessionNotFound, NoUser, UserSessionsChanging, .. StoreProblems]),
+            [CrossSite, SessionNotFound, NoUser, UserSessionsChanging, Unreadable, .. StoreProblems]),
 
         new("SignOutUserSession", "Sign out one session",
             "Deletes the session of the current session's user that `handle` (from `GET /api/session/all`) names. The current session's own " +
@@ -228,7 +242,7 @@ internal static class SessionApiDocumentation
             null,
             [new(StatusCodes.Status204NoContent, "The session is gone.", SessionResponseBody.None,
                 [SessionHeaderDocs.SetCookieClearing, SessionHeaderDocs.ClearSiteData], [])],
-            [CrossSite, SessionNotFound, NoUser, new(SessionProblem.UserSessionNotFound), UserSessionsChanging, .. StoreProblems]),
+            [CrossSite, SessionNotFound, NoUser, new(SessionProblem.UserSessionNotFound), UserSessionsChanging, Unreadable, .. StoreProblems]),
     ];
 
     /// <summary>The row of the route named <paramref name="routeName"/>, or null when it has none (<c>OpenApiTests</c> fails then).</summary>

@@ -36,7 +36,8 @@ internal static class SessionProblemDocs
             "Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, " +
             "`signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.",
             "'maxAge' must not exceed 400 days (34560000000 ms)."),
-        ["bad-request"] = new("A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say).",
+        ["bad-request"] = new("A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` " +
+            "sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).",
             "Unexpected end of request content."),
         ["cross-site-request"] = new(
             "A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): " +
@@ -56,6 +57,10 @@ internal static class SessionProblemDocs
             "The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed " +
             "its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.",
             "The session was removed between this save's read and its write; nothing was saved."),
+        ["session-unreadable"] = new(
+            "The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper " +
+            "than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the " +
+            "Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it."),
         ["precondition-failed"] = new(
             "`If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. " +
             "`ETag`, when sent, names the current one.",

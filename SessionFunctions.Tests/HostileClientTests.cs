@@ -1,0 +1,253 @@
+using SessionFunctions.Tests.Infrastructure;
+
+namespace SessionFunctions.Tests;
+
+/// <summary>
+/// Regressions of an attack round against the standalone server (docs/hostile-clients.md): each test holds one finding's
+/// fix, through HTTP.
+/// </summary>
+public sealed class HostileClientTests : IDisposable
+{
+    private readonly SessionApiFactory _api = SessionApiFactory.WithMemory(("Session:UserIdPath", "/user/id"));
+
+    public void Dispose() => _api.Dispose();
+
+    private async Task<SessionClient> LoginAsync(string user)
+    {
+        var client = _api.CreateSessionClient();
+        var login = await client.PostAsync(json: $$$"""{"user":{"id":"{{{user}}}"}}""");
+        Assert.True(login.Status == 201, $"login answered {login.Status}: {login.Body}");
+        return client;
+    }
+
+    private static void AssertProblem(SessionResponse response, int status, string type)
+    {
+        Assert.True(response.Status == status, $"{response.Status}: {response.Body}");
+        Assert.Equal("application/problem+json", response.ContentType?.MediaType);
+        Assert.Equal(type, response.ProblemType);
+    }
+
+    // M4: the routers also match a trailing-slash variant, where an empty handle signed the user out everywhere.
+    [Theory]
+    [InlineData("/api/session/all/")]
+    [InlineData("/api/session/all/?handle={handle}")]
+    [InlineData("/api/session/all?handle={handle}")]
+    [InlineData("/api/session/others/")]
+    [InlineData("/api/session/")]
+    [InlineData("/api/session/all//")]
+    public async Task M4_an_empty_or_query_handle_signs_out_nothing(string path)
+    {
+        using var laptop = await LoginAsync("ada");
+        using var phone = await LoginAsync("ada");
+        var before = (await laptop.GetAsync("/api/session/all")).Json["sessions"]!.AsArray();
+        Assert.Equal(2, before.Count);
+        var handle = before[1]!["handle"]!.GetValue<string>();
+
+        var response = await laptop.SendAsync(HttpMethod.Delete, path.Replace("{handle}", handle, StringComparison.Ordinal), null, null);
+
+        Assert.Equal(404, response.Status);
+        Assert.Equal("application/problem+json", response.ContentType?.MediaType);
+        Assert.Empty(response.SetCookies);
+        Assert.Equal(200, (await laptop.GetAsync()).Status);
+        Assert.Equal(200, (await phone.GetAsync()).Status);
+        Assert.Equal(2, (await laptop.GetAsync("/api/session/all")).Json["sessions"]!.AsArray().Count);
+    }
+
+    [Theory]
+    [InlineData("PUT", "/api/session/")]
+    [InlineData("PATCH", "/api/session/")]
+    [InlineData("POST", "/api/session/regenerate/")]
+    public async Task M4_no_write_route_matches_its_trailing_slash_variant(string method, string path)
+    {
+        using var client = await LoginAsync("ada");
+        var before = (await client.GetAsync()).Body;
+        var response = await client.SendAsync(new HttpMethod(method), path, """{"user":{"id":"eve"}}""", null);
+        AssertProblem(response, 404, SessionProblem.RouteNotFound.Type);
+        Assert.Equal(before, (await client.GetAsync()).Body);
+    }
+
+    // L1: HEAD is GET without the body (RFC 9110 §9.3.2); it answered 405 everywhere.
+    [Theory]
+    [InlineData("/api/session")]
+    [InlineData("/api/session/all")]
+    [InlineData("/healthz")]
+    [InlineData("/readyz")]
+    public async Task L1_HEAD_answers_wherever_GET_does(string path)
+    {
+        using var client = await LoginAsync("ada");
+        var get = await client.GetAsync(path);
+        var head = await client.SendAsync(HttpMethod.Head, path, null, null);
+        Assert.Equal(200, get.Status);
+        Assert.Equal(get.Status, head.Status);
+        Assert.Equal(get.Headers.ETag, head.Headers.ETag);
+        Assert.Equal(get.Headers.CacheControl?.ToString(), head.Headers.CacheControl?.ToString());
+    }
+
+    [Theory]
+    [InlineData("PUT", "/api/session/all", "GET, HEAD, DELETE")]
+    [InlineData("HEAD", "/api/session/regenerate", "POST")]
+    [InlineData("POST", "/api/session/others", "DELETE")]
+    public async Task L1_Allow_lists_HEAD_where_GET_is(string method, string path, string allow)
+    {
+        using var client = _api.CreateClient();
+        using var response = await client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+        Assert.Equal(405, (int)response.StatusCode);
+        Assert.Equal(allow, string.Join(", ", response.Content.Headers.Allow));
+    }
+
+    // L5: strong comparison is octet by octet; an empty If-Match must not make the write unconditional.
+    [Fact]
+    public async Task L5_If_Match_is_compared_octet_by_octet()
+    {
+        using var client = await LoginAsync("ada");
+        var etag = (await client.GetAsync()).Headers.ETag!.Tag;
+        var response = await client.PutAsync("""{"n":1}""", configure: r => r.Headers.TryAddWithoutValidation("If-Match", etag.ToUpperInvariant()));
+        AssertProblem(response, 412, SessionProblem.PreconditionFailed.Type);
+        Assert.Equal(200, (await client.PutAsync("""{"n":1}""", configure: r => r.Headers.TryAddWithoutValidation("If-Match", etag))).Status);
+    }
+
+    // An empty list (HttpClient sends no header for "", so " " stands for it): ConditionalRequestTests held "," as 412 before.
+    [Theory]
+    [InlineData(" ")]
+    [InlineData(",")]
+    [InlineData(" , ")]
+    public async Task L5_an_empty_If_Match_is_400_and_writes_nothing(string value)
+    {
+        using var client = await LoginAsync("ada");
+        var before = (await client.GetAsync()).Body;
+        var response = await client.PutAsync("""{"n":1}""", configure: r => r.Headers.TryAddWithoutValidation("If-Match", value));
+        AssertProblem(response, 400, SessionProblem.BadRequest.Type);
+        Assert.Equal(before, (await client.GetAsync()).Body);
+    }
+
+    [Theory]
+    [InlineData("PUT")]
+    [InlineData("PATCH")]
+    [InlineData("POST")]
+    [InlineData("DELETE")]
+    public async Task L5_If_None_Match_on_a_write_is_400_and_writes_nothing(string method)
+    {
+        using var client = await LoginAsync("ada");
+        var before = (await client.GetAsync()).Body;
+        var response = await client.SendAsync(new HttpMethod(method), "/api/session", method == "DELETE" ? null : """{"n":1}""",
+            r =>
+            {
+                r.Headers.TryAddWithoutValidation("If-None-Match", "*");
+                if (method == "PATCH") r.Content!.Headers.ContentType = new("application/merge-patch+json");
+            });
+        AssertProblem(response, 400, SessionProblem.BadRequest.Type);
+        Assert.Equal(before, (await client.GetAsync()).Body);
+    }
+
+    // L6: a PATCH with the wrong media type got PUT's title.
+    [Fact]
+    public async Task L6_a_PATCH_with_the_wrong_media_type_gets_its_own_title()
+    {
+        using var client = await LoginAsync("ada");
+        var response = await client.SendAsync(HttpMethod.Patch, "/api/session", """{"n":1}""", null);
+        AssertProblem(response, 415, SessionProblem.UnsupportedMediaType.Type);
+        Assert.Contains("application/merge-patch+json", response.Json["title"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// M3: a session Koa stored must stay readable here as long as Koa's <c>JSON.parse</c> reads it; a value that is not,
+/// is answered 409 <c>session-unreadable</c>, and neither it nor the shared cookies are touched.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class HostileStoredValueTests(RedisServer redis) : IDisposable
+{
+    private const string CookieJson = """{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000}""";
+
+    private readonly SessionApiFactory _api = SessionApiFactory.WithRedis(redis);
+
+    public void Dispose() => _api.Dispose();
+
+    /// <summary>A client with a session, whose stored value is then replaced by <paramref name="stored"/>, as Koa could have written it.</summary>
+    private async Task<SessionClient> WithStoredAsync(string stored)
+    {
+        var client = _api.CreateSessionClient();
+        Assert.Equal(201, (await client.PostAsync(json: """{"n":0}""")).Status);
+        await redis.Database.StringSetAsync(SessionKeys.Of(client.Jar["koa.sid"]), stored, TimeSpan.FromDays(1));
+        return client;
+    }
+
+    private async Task<string?> StoredAsync(SessionClient client) => await redis.Database.StringGetAsync(SessionKeys.Of(client.Jar["koa.sid"]));
+
+    /// <summary>A session whose <c>deep</c> value nests arrays so that the whole text is <paramref name="depth"/> levels deep.</summary>
+    private static string Deep(int depth) =>
+        "{\"cookie\":" + CookieJson + ",\"deep\":" + new string('[', depth - 1) + "1" + new string(']', depth - 1) + "}";
+
+    [Fact]
+    public async Task M3_a_session_nested_1000_levels_deep_is_read_patched_and_saved()
+    {
+        var stored = Deep(1000);
+        using var client = await WithStoredAsync(stored);
+        var sid = client.Jar["koa.sid"];
+
+        var read = await client.GetAsync();
+        Assert.True(read.Status == 200, $"{read.Status}: {read.Body}");
+        Assert.Empty(read.SetCookies);
+        Assert.Contains(new string('[', 999) + "1", read.Body, StringComparison.Ordinal);
+
+        var patched = await client.PatchAsync("""{"n":1}""");
+        Assert.True(patched.Status == 200, $"{patched.Status}: {patched.Body}");
+        Assert.Equal(sid, client.Jar["koa.sid"]);
+        var after = await StoredAsync(client);
+        Assert.Contains(new string('[', 999) + "1" + new string(']', 999), after, StringComparison.Ordinal);
+        Assert.Contains("\"n\":1", after, StringComparison.Ordinal);
+
+        Assert.Equal(200, (await client.PutAsync("""{"n":2}""")).Status);
+        Assert.Equal(sid, client.Jar["koa.sid"]);
+    }
+
+    [Fact]
+    public async Task M3_a_repeated_key_is_read_as_JSON_parse_reads_it_the_last_one_winning_in_the_first_place()
+    {
+        using var client = await WithStoredAsync("{\"cookie\":" + CookieJson + ",\"a\":1,\"b\":2,\"a\":{\"x\":1,\"x\":3}}");
+
+        var read = await client.GetAsync();
+        Assert.True(read.Status == 200, $"{read.Status}: {read.Body}");
+        Assert.Equal(3, read.Json["a"]!["x"]!.GetValue<int>());
+        Assert.Equal(2, read.Json["b"]!.GetValue<int>());
+
+        Assert.Equal(200, (await client.PatchAsync("""{"n":1}""")).Status);
+        // What Koa's JSON.stringify(JSON.parse(text)) would write: each key once, where it first came.
+        Assert.Equal("{\"cookie\":" + CookieJson + ",\"a\":{\"x\":3},\"b\":2,\"n\":1}", await StoredAsync(client));
+    }
+
+    [Fact]
+    public async Task M3_a_repeated_key_next_to_a_lone_surrogate_is_read_too()
+    {
+        using var client = await WithStoredAsync("{\"cookie\":" + CookieJson + ",\"s\":\"\\ud800\",\"a\":1,\"a\":2}");
+        var read = await client.GetAsync();
+        Assert.True(read.Status == 200, $"{read.Status}: {read.Body}");
+        Assert.Equal(2, read.Json["a"]!.GetValue<int>());
+    }
+
+    public static TheoryData<string> Unreadable { get; } = new() { "not json", "[1,2]", "\"text\"", Deep(1001), Deep(5000) };
+
+    [Theory]
+    [MemberData(nameof(Unreadable))]
+    public async Task M3_an_unreadable_value_is_409_and_neither_it_nor_the_cookies_are_touched(string stored)
+    {
+        using var client = await WithStoredAsync(stored);
+        var sid = client.Jar["koa.sid"];
+        foreach (var send in new Func<Task<SessionResponse>>[]
+                 {
+                     () => client.GetAsync(),
+                     () => client.PatchAsync("""{"n":1}"""),
+                     () => client.PutAsync("""{"n":1}"""),
+                     () => client.RegenerateAsync(),
+                 })
+        {
+            var response = await send();
+            Assert.True(response.Status == 409, $"{response.Status}: {response.Body}");
+            Assert.Equal(SessionProblem.Unreadable.Type, response.ProblemType);
+            Assert.Empty(response.SetCookies);
+            Assert.Equal(sid, client.Jar["koa.sid"]);
+            Assert.Equal(stored, await StoredAsync(client));
+        }
+        Assert.Equal(1, (int)await redis.Database.ExecuteAsync("EXISTS", SessionKeys.Of(sid)));
+    }
+}
