@@ -250,6 +250,10 @@ public sealed class VerifiedLoginTests(RedisServer redis) : IDisposable
         Assert.Equal(200, patch.Status);
         Assert.True(JsonNode.DeepEquals(user, patch.Json["user"]));
         Assert.Equal(200, (await client.PatchAsync($$$"""{"user":{"id":"{{{id}}}"}}""")).Status);
+        var regenerated = await client.RegenerateAsync("""{"step":"checkout"}""");
+        Assert.Equal(200, regenerated.Status);
+        Assert.True(JsonNode.DeepEquals(user, regenerated.Json["user"]));
+        Assert.Null(regenerated.Json["count"]);
 
         var before = await SnapshotAsync();
         foreach (var (method, body) in new[]
@@ -335,6 +339,12 @@ public sealed class VerifiedLoginTests(RedisServer redis) : IDisposable
         Assert.Contains("Session:Login:Algorithms:", StartupError([.. login, ("Session:Login:Algorithms:0", "none")]));
         Assert.Contains("Session:Login:Algorithms:", StartupError([.. login, ("Session:Login:Algorithms:0", "HS256")]));
         Assert.Contains("Session:Login:SigningKeys:0:", StartupError([.. login, ("Session:Login:SigningKeys:0", "not a key")]));
+        Assert.Contains("Session:Login:SigningKeys:0:", StartupError([.. login, ("Session:Login:SigningKeys:0", _issuerKey.ExportPkcs8PrivateKeyPem())]));
+        var privateJwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_issuerKey.ExportParameters(includePrivateParameters: true)));
+        Assert.Contains("Session:Login:SigningKeys:0:", StartupError([.. login, ("Session:Login:SigningKeys:0",
+            $$"""{"kty":"RSA","n":"{{privateJwk.N}}","e":"{{privateJwk.E}}","d":"{{privateJwk.D}}","p":"{{privateJwk.P}}","q":"{{privateJwk.Q}}"}""")]));
+        var publicJwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_issuerKey.ExportParameters(includePrivateParameters: false)));
+        Assert.Null(StartupError([.. login, ("Session:Login:SigningKeys:0", $$"""{"kty":"RSA","n":"{{publicJwk.N}}","e":"{{publicJwk.E}}"}""")]));
         Assert.Contains("Session:Login:Audiences:", StartupError([.. login, ("Session:Login:Audiences:0", null)]));
         Assert.Contains("Session:Login:Claims:", StartupError([.. login, ("Session:Login:Claims:/profile/id", "sub")]));
         Assert.Contains("Session:Login:Authority:", StartupError([.. login, ("Session:Login:Authority", "http://idp.example")]));

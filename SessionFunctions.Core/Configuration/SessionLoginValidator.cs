@@ -35,7 +35,7 @@ internal static class SessionLoginValidator
             }
             catch (Exception error) when (error is ArgumentException or CryptographicException or JsonException or FormatException)
             {
-                fail($"{Section}SigningKeys:{i}", "must be a PEM public key (-----BEGIN PUBLIC KEY-----, RSA or EC) or a JWK as JSON; it does not parse.");
+                fail($"{Section}SigningKeys:{i}", $"must be a PEM public key (-----BEGIN PUBLIC KEY-----, RSA or EC) or a public JWK as JSON: {error.Message}");
             }
         }
         if (login.Audiences.Count == 0 || login.Audiences.Any(string.IsNullOrWhiteSpace))
@@ -76,9 +76,12 @@ internal static class SessionLoginValidator
     public static SecurityKey ReadKey(string text)
     {
         var trimmed = text.Trim();
-        if (trimmed.StartsWith('{')) return new JsonWebKey(trimmed);
-        if (trimmed.Contains("PRIVATE KEY", StringComparison.Ordinal))
+        var key = trimmed.StartsWith('{') ? new JsonWebKey(trimmed) : null;
+        // A private key in configuration would let whoever reads the configuration mint logins.
+        // (d: an RSA or EC private key, even without its CRT members; k: a symmetric one).
+        if (key?.D is not null || key?.K is not null || trimmed.Contains("PRIVATE KEY", StringComparison.Ordinal))
             throw new ArgumentException("A private key does not belong in configuration: give the public key.");
+        if (key is not null) return key;
         if (!trimmed.StartsWith("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal) && !trimmed.StartsWith("-----BEGIN RSA PUBLIC KEY-----", StringComparison.Ordinal))
             throw new ArgumentException("Not a PEM public key or a JWK.");
         try
