@@ -19,7 +19,8 @@ public static class ServerHosting
             .WithOrigins([.. origins.Value.Normalized()])
             .AllowCredentials()
             .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete)
-            .WithHeaders("Content-Type", "If-Match", "If-None-Match", SessionLifecycle.LabelHeader)
+            // Authorization: the ID token of a verified login (POST /api/session/regenerate), from a SPA on another origin.
+            .WithHeaders("Content-Type", "If-Match", "If-None-Match", SessionLifecycle.LabelHeader, "Authorization")
             .WithExposedHeaders([.. CrossOriginOptions.ExposedResponseHeaders])
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         return services;

@@ -14,6 +14,7 @@ internal static class SessionOpenApiOperations
     public const string Tag = "session";
     public const string SessionIdScheme = "sessionId";
     public const string SessionSignatureScheme = "sessionSignature";
+    public const string IdTokenScheme = "idToken";
     private const string Json = "application/json";
     private const string ProblemJson = "application/problem+json";
 
@@ -75,6 +76,17 @@ internal static class SessionOpenApiOperations
             },
             new OpenApiSecurityRequirement(),
         ];
+        if (row.BearerLogin)
+        {
+            // A verified login: the ID token with the pair (a session to regenerate), or alone (a new session).
+            operation.Security.Insert(1, new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecuritySchemeReference(SessionIdScheme, document)] = [],
+                [new OpenApiSecuritySchemeReference(SessionSignatureScheme, document)] = [],
+                [new OpenApiSecuritySchemeReference(IdTokenScheme, document)] = [],
+            });
+            operation.Security.Insert(2, new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(IdTokenScheme, document)] = [] });
+        }
     }
 
     /// <summary>Every header a response of <paramref name="row"/> names, whether a success or a problem.</summary>
@@ -238,6 +250,15 @@ internal static class SessionOpenApiComponents
                     In = ParameterLocation.Cookie,
                     Name = cookieName,
                     Description = "The session id, as the last `Set-Cookie` sent it. Never read it in a script: the cookie is `HttpOnly` by default.",
+                },
+                [SessionOpenApiOperations.IdTokenScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    BearerFormat = "JWT",
+                    Description = "An OpenID Connect ID token from the provider `Session:Login` names (Entra ID, say), sent to " +
+                        "`POST /api/session/regenerate` only: a verified login. Validated with Microsoft.IdentityModel (signature, issuer, " +
+                        "audience, lifetime, algorithm); its claims are written into the session's protected fields. See docs/security.md.",
                 },
                 [SessionOpenApiOperations.SessionSignatureScheme] = new OpenApiSecurityScheme
                 {

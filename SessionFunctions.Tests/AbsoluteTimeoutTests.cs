@@ -19,7 +19,7 @@ public sealed class AbsoluteTimeoutTests(RedisServer redis)
         using var api = SessionApiFactory.WithRedis(redis, ("Session:AbsoluteTimeout", Hour));
         var client = api.CreateSessionClient();
 
-        var created = await client.PostAsync(json: """{"user":"ada"}""");
+        var created = await client.PostAsync(json: """{"nick":"ada"}""");
 
         var createdAt = DateTimeOffset.Parse(created.Json["cookie"]!["created"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(DateTimeOffset.UtcNow - createdAt, TimeSpan.Zero, TimeSpan.FromSeconds(10));
@@ -29,7 +29,7 @@ public sealed class AbsoluteTimeoutTests(RedisServer redis)
         Assert.InRange((await redis.Database.KeyTimeToLiveAsync(SessionKeys.Of(client.Jar["koa.sid"])))!.Value.TotalSeconds, 3500, 3600);
         // A client cannot move its own deadline.
         var now = SessionCookie.FormatDate(DateTimeOffset.UtcNow);
-        var forged = await client.PutAsync($$$"""{"user":"ada","cookie":{"created":"{{{now}}}"}}""");
+        var forged = await client.PutAsync($$$"""{"nick":"ada","cookie":{"created":"{{{now}}}"}}""");
         Assert.Equal(400, forged.Status);
     }
 
@@ -40,7 +40,7 @@ public sealed class AbsoluteTimeoutTests(RedisServer redis)
         using var api = SessionApiFactory.WithMemory(services => services.AddSingleton<TimeProvider>(time),
             ("Session:AbsoluteTimeout", "600000"), ("Session:Rolling", "true"));
         var client = api.CreateSessionClient();
-        var created = (await client.PostAsync(json: """{"user":"ada"}""")).Json["cookie"]!["created"]!.GetValue<string>();
+        var created = (await client.PostAsync(json: """{"nick":"ada"}""")).Json["cookie"]!["created"]!.GetValue<string>();
 
         for (var minute = 3; minute <= 9; minute += 3)
         {
@@ -51,7 +51,7 @@ public sealed class AbsoluteTimeoutTests(RedisServer redis)
             // The rolling refresh stops at the deadline too.
             Assert.Equal("2026-11-22T12:10:00.000Z", read.Headers.GetValues("Session-Idle-Expires").Single());
         }
-        var login = await client.RegenerateAsync("""{"user":"ada","admin":true}""");
+        var login = await client.RegenerateAsync("""{"nick":"ada","admin":true}""");
         Assert.Equal(200, login.Status);
         Assert.Equal(created, login.Json["cookie"]!["created"]!.GetValue<string>());
 

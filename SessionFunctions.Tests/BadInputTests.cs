@@ -134,7 +134,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public async Task Regenerate_without_a_session_is_404()
     {
-        var response = await _api.CreateSessionClient().RegenerateAsync("""{"user":"ada"}""");
+        var response = await _api.CreateSessionClient().RegenerateAsync("""{"nick":"ada"}""");
         await AssertProblem(response, 404, SessionProblem.NotFound.Type);
     }
 

@@ -29,8 +29,11 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"{Chromium} is missing: apt-get install chromium (bash test.sh does).");
-        AllowedSpa = await ServerProcess.StartAsync(new Dictionary<string, string> { ["Session__Keys__0"] = "spa-host" });
-        OtherSpa = await ServerProcess.StartAsync(new Dictionary<string, string> { ["Session__Keys__0"] = "spa-host" });
+        // The SPA hosts' own APIs keep no user index, and the demo logs in there by writing /user itself: trusted, as in Development.
+        AllowedSpa = await ServerProcess.StartAsync(new Dictionary<string, string>
+        { ["Session__Keys__0"] = "spa-host", ["Session__DangerouslyTrustClientsWithUserId"] = "true" });
+        OtherSpa = await ServerProcess.StartAsync(new Dictionary<string, string>
+        { ["Session__Keys__0"] = "spa-host", ["Session__DangerouslyTrustClientsWithUserId"] = "true" });
         Api = await ServerProcess.StartAsync(new Dictionary<string, string>
         {
             ["Session__Keys__0"] = "browser-test-key",
@@ -38,6 +41,8 @@ public sealed class BrowserFixture : IAsyncLifetime
             // Seven days, so that the demo has both expiry headers to show, and the one-day idle expiry stays apart.
             ["Session__AbsoluteTimeout"] = "604800000",
             ["Session__UserIdPath"] = "/user/id",
+            // The demo logs in by writing the user id itself (the verified login needs a provider the test does not run).
+            ["Session__DangerouslyTrustClientsWithUserId"] = "true",
         });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

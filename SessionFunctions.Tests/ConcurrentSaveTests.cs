@@ -106,16 +106,16 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     {
         // koa-generic-session #136: a rolling re-save undid a concurrent change (there, a logout). This instance still
         // remembers "ada" from creating the session, and must not write it back over what another writer left.
-        var (api, writer, client) = await StartWithSessionAsync("""{"user":"ada"}""", ("Session:Rolling", "true"));
+        var (api, writer, client) = await StartWithSessionAsync("""{"nick":"ada"}""", ("Session:Rolling", "true"));
         using var host = api;
-        await redis.Database.StringSetAsync(SessionKeys.Of(writer.Sid!), $$"""{"cookie":{{CookieJson}},"user":"grace"}""");
+        await redis.Database.StringSetAsync(SessionKeys.Of(writer.Sid!), $$"""{"cookie":{{CookieJson}},"nick":"grace"}""");
 
         var (response, commands) = await redis.WithCommandCountsAsync(() => client.GetAsync());
 
         Assert.Equal(new Dictionary<string, long> { ["getex"] = 1 }, commands); // the TTL is refreshed; no value is written
         Assert.Equal(200, response.Status);
-        Assert.Equal("grace", response.Json["user"]!.GetValue<string>());
-        Assert.Equal($$"""{"cookie":{{CookieJson}},"user":"grace"}""", await StoredAsync(writer.Sid!));
+        Assert.Equal("grace", response.Json["nick"]!.GetValue<string>());
+        Assert.Equal($$"""{"cookie":{{CookieJson}},"nick":"grace"}""", await StoredAsync(writer.Sid!));
     }
 
     [Fact]

@@ -129,15 +129,15 @@ public sealed class ConditionalRequestTests(RedisServer redis)
     {
         using var api = SessionApiFactory.WithRedis(redis);
         var client = api.CreateSessionClient();
-        await client.PostAsync(json: """{"user":{"name":"ada","roles":["a"],"tmp":1},"keep":true,"drop":1}""");
+        await client.PostAsync(json: """{"nick":{"name":"ada","roles":["a"],"tmp":1},"keep":true,"drop":1}""");
 
-        var patched = await client.PatchAsync("""{"user":{"name":"grace","tmp":null,"new":{"x":1}},"drop":null,"cookie":{"maxAge":3600000}}""");
+        var patched = await client.PatchAsync("""{"nick":{"name":"grace","tmp":null,"new":{"x":1}},"drop":null,"cookie":{"maxAge":3600000}}""");
 
         Assert.Equal(200, patched.Status);
         var fields = (JsonObject)patched.Json.DeepClone();
         Assert.Equal(3_600_000, fields["cookie"]!["maxAge"]!.GetValue<long>());
         fields.Remove("cookie");
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"user":{"name":"grace","roles":["a"],"new":{"x":1}},"keep":true}"""), fields), fields.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"nick":{"name":"grace","roles":["a"],"new":{"x":1}},"keep":true}"""), fields), fields.ToJsonString());
         Assert.InRange((await redis.Database.KeyTimeToLiveAsync(SessionKeys.Of(client.Jar["koa.sid"])))!.Value.TotalSeconds, 3590, 3600);
     }
 

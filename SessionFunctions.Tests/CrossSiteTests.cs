@@ -93,11 +93,13 @@ public sealed class CrossSiteTests : IDisposable
         using var allowed = new HttpRequestMessage(HttpMethod.Options, "/api/session");
         allowed.Headers.Add("Origin", Spa);
         allowed.Headers.Add("Access-Control-Request-Method", "PUT");
-        // Every request header the API reads: the body's type, the preconditions, and the device label set at login.
-        allowed.Headers.Add("Access-Control-Request-Headers", "content-type, if-match, if-none-match, session-client-label");
+        // Every request header the API reads: the body's type, the preconditions, the device label set at login, and the
+        // ID token of a verified login.
+        allowed.Headers.Add("Access-Control-Request-Headers", "content-type, if-match, if-none-match, session-client-label, authorization");
         var response = await http.SendAsync(allowed);
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Contains("session-client-label", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("authorization", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(Spa, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Equal("true", response.Headers.GetValues("Access-Control-Allow-Credentials").Single());
         Assert.Contains("PUT", response.Headers.GetValues("Access-Control-Allow-Methods").Single());

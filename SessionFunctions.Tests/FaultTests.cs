@@ -133,7 +133,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await using var redis = await RedisServer.StartNewAsync();
         using var api = SessionApiFactory.WithRedis(redis, ("Session:ReconnectTimeout", $"{ReconnectTimeoutMs}"));
         using var owner = api.CreateSessionClient();
-        Assert.Equal(201, (await owner.PostAsync(json: """{"user":"ada"}""")).Status);
+        Assert.Equal(201, (await owner.PostAsync(json: """{"nick":"ada"}""")).Status);
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var clock = Stopwatch.StartNew();
@@ -176,7 +176,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.InRange(recovery, TimeSpan.Zero, TimeSpan.FromSeconds(5));
         var read = await owner.GetAsync();
         Assert.Equal(200, read.Status);
-        Assert.Equal("ada", read.Json["user"]!.GetValue<string>());
+        Assert.Equal("ada", read.Json["nick"]!.GetValue<string>());
     }
 
     /// <summary>The number of <c>DEADLINE</c> error replies Redis has sent: writes it refused because they came too late.</summary>
@@ -336,9 +336,9 @@ public sealed class FaultTests(ITestOutputHelper output)
         using var ada = api.CreateSessionClient();
         using var bob = api.CreateSessionClient();
         using var carol = api.CreateSessionClient();
-        Assert.Equal(201, (await ada.PostAsync(json: """{"user":"ada"}""")).Status);
-        Assert.Equal(201, (await bob.PostAsync(json: """{"user":"bob"}""")).Status);
-        Assert.Equal(201, (await carol.PostAsync(json: """{"user":"carol"}""")).Status);
+        Assert.Equal(201, (await ada.PostAsync(json: """{"nick":"ada"}""")).Status);
+        Assert.Equal(201, (await bob.PostAsync(json: """{"nick":"bob"}""")).Status);
+        Assert.Equal(201, (await carol.PostAsync(json: """{"nick":"carol"}""")).Status);
         var jars = new[] { ada, bob, carol }.Select(c => new Dictionary<string, string>(c.Jar)).ToList();
 
         // Big values first, then small ones: a refused big SET only shows its own argument did not fit, so fill
@@ -366,11 +366,11 @@ public sealed class FaultTests(ITestOutputHelper output)
         using var visitor = api.CreateSessionClient();
         var attempts = new[]
         {
-            await TimeAsync(clock, "create", () => visitor.PostAsync(json: """{"user":"dave"}""")),
-            await TimeAsync(clock, "save", () => ada.PutAsync("""{"user":"ada","visits":2}""")),
-            await TimeAsync(clock, "regenerate", () => bob.RegenerateAsync("""{"user":"bob","role":"admin"}""")),
+            await TimeAsync(clock, "create", () => visitor.PostAsync(json: """{"nick":"dave"}""")),
+            await TimeAsync(clock, "save", () => ada.PutAsync("""{"nick":"ada","visits":2}""")),
+            await TimeAsync(clock, "regenerate", () => bob.RegenerateAsync("""{"nick":"bob","role":"admin"}""")),
             await TimeAsync(clock, "regenerate copying", () => bob.RegenerateAsync()),
-            await TimeAsync(clock, "create replacing", () => carol.PostAsync(json: """{"user":"carol2"}""")),
+            await TimeAsync(clock, "create replacing", () => carol.PostAsync(json: """{"nick":"carol2"}""")),
         };
         output.WriteLine("maxmemory noeviction: " + string.Join("; ", attempts.Select(a => $"{a.Request} {a.Status} {a.ProblemType} in {a.Took.TotalMilliseconds:F0} ms")));
         foreach (var attempt in attempts)
@@ -388,13 +388,13 @@ public sealed class FaultTests(ITestOutputHelper output)
             using var client = api.CreateSessionClient(jar: new Dictionary<string, string>(jar));
             var read = await client.GetAsync();
             Assert.True(read.Status == 200, $"{user}'s session was lost: {read.Status} {read.Body}");
-            Assert.Equal(user, read.Json["user"]!.GetValue<string>());
+            Assert.Equal(user, read.Json["nick"]!.GetValue<string>());
             Assert.Null(read.Json["visits"]);
         }
 
         // Memory freed: the same app serves writes again at once.
         await redis.Database.KeyDeleteAsync(Enumerable.Range(0, fillers).Select(i => (RedisKey)$"filler:{i}").ToArray());
-        Assert.Equal(201, (await visitor.PostAsync(json: """{"user":"dave"}""")).Status);
+        Assert.Equal(201, (await visitor.PostAsync(json: """{"nick":"dave"}""")).Status);
         Assert.Equal(200, (await bob.RegenerateAsync()).Status);
     }
 
@@ -404,7 +404,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     /// <summary>A session for <paramref name="client"/>, then Redis killed under it.</summary>
     private static async Task CreateThenKillAsync(RedisServer redis, SessionClient client)
     {
-        Assert.Equal(201, (await client.PostAsync(json: """{"user":"ada"}""")).Status);
+        Assert.Equal(201, (await client.PostAsync(json: """{"nick":"ada"}""")).Status);
         await redis.KillAsync();
     }
 
@@ -439,7 +439,7 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         var read = await RestartAndReadAsync(redis, client);
         Assert.True(read.Status == 200, $"The session did not survive: {read.Status} {read.Body}");
-        Assert.Equal("ada", read.Json["user"]!.GetValue<string>());
+        Assert.Equal("ada", read.Json["nick"]!.GetValue<string>());
         var retry = await client.DeleteAsync();
         Assert.Equal(204, retry.Status);
         Assert.Contains(retry.SetCookies, h => h.StartsWith("koa.sid=;", StringComparison.Ordinal));
@@ -455,7 +455,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await CreateThenKillAsync(redis, client);
         var cookies = new Dictionary<string, string>(client.Jar);
 
-        var regenerate = await client.RegenerateAsync("""{"user":"ada","role":"admin"}""");
+        var regenerate = await client.RegenerateAsync("""{"nick":"ada","role":"admin"}""");
         Assert.Equal(503, regenerate.Status);
         Assert.StartsWith(Problem, regenerate.ProblemType);
         Assert.NotNull(regenerate.Headers.RetryAfter);
@@ -464,11 +464,11 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         var read = await RestartAndReadAsync(redis, client);
         Assert.True(read.Status == 200, $"The old session did not survive: {read.Status} {read.Body}");
-        Assert.Equal("ada", read.Json["user"]!.GetValue<string>());
+        Assert.Equal("ada", read.Json["nick"]!.GetValue<string>());
         Assert.Null(read.Json["role"]);
         Assert.True(await redis.Database.KeyExistsAsync(FuzzServer.StoreKey(cookies["koa.sid"])));
         // The retry succeeds, with a new id.
-        var retry = await client.RegenerateAsync("""{"user":"ada","role":"admin"}""");
+        var retry = await client.RegenerateAsync("""{"nick":"ada","role":"admin"}""");
         Assert.Equal(200, retry.Status);
         Assert.NotEqual(cookies["koa.sid"], client.Jar["koa.sid"]);
     }

@@ -171,7 +171,8 @@ public sealed class FunctionsAppTests(RedisServer redis)
     public async Task With_a_redis_connection_string_every_function_works_against_redis()
     {
         var prefix = $"fa{Guid.NewGuid():N}:";
-        using var app = BuildApp(null, ("Redis:ConnectionString", redis.ConnectionString), ("Session:Prefix", prefix), ("Session:UserIdPath", "/user/id"));
+        using var app = BuildApp(null, ("Redis:ConnectionString", redis.ConnectionString), ("Session:Prefix", prefix), ("Session:UserIdPath", "/user/id"),
+            ("Session:DangerouslyTrustClientsWithUserId", "true"));
         Assert.Equal("RedisSessionStore", app.Services.GetRequiredService<ISessionStore>().GetType().Name);
 
         var created = await CallAsync(app, (api, r) => api.CreateSession(r), "POST", "session", """{"user":{"id":"ada"},"n":1}""");

@@ -294,7 +294,7 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
 
     private async Task<(string Sid, string Cookie, RedisSnapshot Before)> SessionAsync()
     {
-        var sid = await server.CreateSessionAsync("""{"user":"ada","visits":1}""");
+        var sid = await server.CreateSessionAsync("""{"nick":"ada","visits":1}""");
         return (sid, FuzzServer.CookieFor(sid), await server.Redis.SnapshotAsync());
     }
 
@@ -319,7 +319,7 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
         Assert.True(changes.Count == 0, "A rejected request changed Redis:\n" + string.Join("\n", changes));
         var read = await server.SendAsync("GET", "/api/session", [("Cookie", FuzzServer.CookieFor(sid))]);
         Assert.Equal(200, read.Status);
-        Assert.Equal("ada", JsonNode.Parse(read.Body)!["user"]!.GetValue<string>());
+        Assert.Equal("ada", JsonNode.Parse(read.Body)!["nick"]!.GetValue<string>());
     }
 
     public static TheoryData<string, string> LoneSurrogates()
@@ -329,7 +329,7 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
         {
             foreach (var body in (string[])[
                          """{"s":"\ud800"}""", """{"s":"\udc00"}""", """{"s":"\udc00\ud800"}""", """{"\ud800":1}""",
-                         """{"user":"ada","deep":[{"x":"a\udfffb"}]}""", """{"s":"end\ud83d"}""", """{"s":"\uD800\u0041"}"""])
+                         """{"nick":"ada","deep":[{"x":"a\udfffb"}]}""", """{"s":"end\ud83d"}""", """{"s":"\uD800\u0041"}"""])
             {
                 data.Add(route, body);
             }
@@ -383,7 +383,7 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
     public async Task A_huge_cookie_max_age_is_400_invalid_cookie_and_leaves_the_session_unchanged(string route, string maxAge)
     {
         var (sid, cookie, before) = await SessionAsync();
-        AssertProblem(await SendBodyAsync(route, cookie, FuzzServer.Utf8("""{"user":"eve","cookie":{"maxAge":""" + maxAge + "}}")), 400, "invalid-cookie");
+        AssertProblem(await SendBodyAsync(route, cookie, FuzzServer.Utf8("""{"nick":"eve","cookie":{"maxAge":""" + maxAge + "}}")), 400, "invalid-cookie");
         await AssertUnchangedAsync(sid, before);
     }
 
@@ -425,7 +425,7 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
     [InlineData("Application/JSON; Charset=UTF-8")]
     public async Task A_utf8_json_content_type_is_accepted_however_it_is_spelled(string contentType)
     {
-        var response = await SendBodyAsync("POST /api/session", null, FuzzServer.Utf8("""{"user":"ada"}"""), contentType);
+        var response = await SendBodyAsync("POST /api/session", null, FuzzServer.Utf8("""{"nick":"ada"}"""), contentType);
         Assert.True(response.Status == 201, response.Summary());
     }
 
@@ -437,7 +437,7 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
     public async Task A_content_encoding_is_415_and_leaves_the_session_unchanged(string encoding, bool compress)
     {
         var (sid, cookie, before) = await SessionAsync();
-        var body = FuzzServer.Utf8("""{"user":"eve"}""");
+        var body = FuzzServer.Utf8("""{"nick":"eve"}""");
         foreach (var route in BodyRoutes)
         {
             var response = await SendBodyAsync(route, cookie, compress ? FuzzInputs.Gzip(body) : body, "application/json", ("Content-Encoding", encoding));
@@ -523,8 +523,8 @@ public sealed class FuzzTests(FuzzServer server, ITestOutputHelper output) : ICl
         var clock = Stopwatch.StartNew();
         // Both at once: Kestrel's MinRequestBodyDataRate (240 B/s after a 5 s grace) ends each.
         var responses = await Task.WhenAll(
-            RawHttp.SendAsync(server.Port, Encoding.ASCII.GetBytes(head + "Content-Length: 100\r\n\r\n{\"user\":\"eve\""), TimeSpan.FromSeconds(20)),
-            RawHttp.SendAsync(server.Port, Encoding.ASCII.GetBytes(head + "Transfer-Encoding: chunked\r\n\r\n40\r\n{\"user\":"), TimeSpan.FromSeconds(20)));
+            RawHttp.SendAsync(server.Port, Encoding.ASCII.GetBytes(head + "Content-Length: 100\r\n\r\n{\"nick\":\"eve\""), TimeSpan.FromSeconds(20)),
+            RawHttp.SendAsync(server.Port, Encoding.ASCII.GetBytes(head + "Transfer-Encoding: chunked\r\n\r\n40\r\n{\"nick\":"), TimeSpan.FromSeconds(20)));
         output.WriteLine($"stalled bodies answered after {clock.Elapsed.TotalSeconds:F1} s: {string.Join(" | ", responses.Select(r => r.Summary(200)))}");
         foreach (var response in responses)
         {

@@ -50,7 +50,7 @@ public sealed partial class InteropTests(RedisServer redis)
     public async Task S1_a_session_created_here_is_read_by_koa_without_a_re_save_and_the_reverse()
     {
         await using var pair = await StartAsync();
-        var created = await pair.Ours.PostAsync(json: """{"count":1,"user":"ada"}""");
+        var created = await pair.Ours.PostAsync(json: """{"count":1,"nick":"ada"}""");
         var sid = pair.Jar["koa.sid"];
         var (koaRead, commands) = await redis.WithCommandCountsAsync(() => pair.Koa.GetAsync("/session"));
         Assert.Equal(new Dictionary<string, long> { ["get"] = 1 }, commands);
@@ -130,20 +130,20 @@ public sealed partial class InteropTests(RedisServer redis)
 
         await pair.Ours.PostAsync(json: """{"n":3}""");
         var before = new Dictionary<string, string>(pair.Jar);
-        await pair.Koa.PostAsync("/session/regenerate", """{"user":"ada"}""");
+        await pair.Koa.PostAsync("/session/regenerate", """{"nick":"ada"}""");
         Assert.NotEqual(before["koa.sid"], pair.Jar["koa.sid"]);
-        Assert.Equal("ada", (await pair.Ours.GetAsync()).Json["user"]!.GetValue<string>());
+        Assert.Equal("ada", (await pair.Ours.GetAsync()).Json["nick"]!.GetValue<string>());
         var stale = pair.KoaApp.CreateClient(new Dictionary<string, string>(before));
         Assert.Null((await stale.GetAsync("/session")).Json["session"]!["n"]);
 
         before = new Dictionary<string, string>(pair.Jar);
-        await pair.Ours.RegenerateAsync("""{"user":"grace"}""");
+        await pair.Ours.RegenerateAsync("""{"nick":"grace"}""");
         Assert.NotEqual(before["koa.sid"], pair.Jar["koa.sid"]);
         var koaNew = await pair.Koa.GetAsync("/session");
-        Assert.Equal("grace", koaNew.Json["session"]!["user"]!.GetValue<string>());
+        Assert.Equal("grace", koaNew.Json["session"]!["nick"]!.GetValue<string>());
         Assert.Equal(pair.Jar["koa.sid"], koaNew.Json["sessionId"]!.GetValue<string>());
         stale = pair.KoaApp.CreateClient(new Dictionary<string, string>(before));
-        Assert.Null((await stale.GetAsync("/session")).Json["session"]!["user"]);
+        Assert.Null((await stale.GetAsync("/session")).Json["session"]!["nick"]);
         Assert.False(await redis.Database.KeyExistsAsync(SessionKeys.Of(before["koa.sid"])));
     }
 

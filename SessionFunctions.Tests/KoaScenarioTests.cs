@@ -215,12 +215,12 @@ public sealed class KoaScenarioTests(RedisServer redis) : IDisposable
         var (client, sid) = await CreateAsync();
         var oldCookies = new Dictionary<string, string>(client.Jar);
         await _api.LoadRedisScriptsAsync();
-        var (response, commands) = await redis.WithCommandCountsAsync(() => client.RegenerateAsync("""{"user":"ada"}"""));
+        var (response, commands) = await redis.WithCommandCountsAsync(() => client.RegenerateAsync("""{"nick":"ada"}"""));
         // Read the old session, store the new one (EVALSHA, running SET … NX), then delete the old one only if it still
         // holds what was copied (EVALSHA, running GET and DEL); each script checks its deadline with TIME first.
         Assert.Equal(new Dictionary<string, long> { ["get"] = 2, ["set"] = 1, ["evalsha"] = 2, ["time"] = 2, ["del"] = 1 }, commands);
         Assert.Equal(200, response.Status);
-        Assert.Equal($$"""{"cookie":{{DefaultCookieJson}},"user":"ada"}""", response.Body);
+        Assert.Equal($$"""{"cookie":{{DefaultCookieJson}},"nick":"ada"}""", response.Body);
         Assert.Equal(2, response.SetCookies.Count);
         var newSid = client.Jar["koa.sid"];
         Assert.NotEqual(sid, newSid);
@@ -234,18 +234,18 @@ public sealed class KoaScenarioTests(RedisServer redis) : IDisposable
     [Fact]
     public async Task N_regenerate_without_a_body_keeps_the_data_and_deviation_bug_110_identical_data_is_still_saved()
     {
-        var (client, sid) = await CreateAsync("""{"user":"ada"}""");
+        var (client, sid) = await CreateAsync("""{"nick":"ada"}""");
         var response = await client.RegenerateAsync();
         Assert.Equal(200, response.Status);
-        Assert.Equal("ada", response.Json["user"]!.GetValue<string>());
+        Assert.Equal("ada", response.Json["nick"]!.GetValue<string>());
         var first = client.Jar["koa.sid"];
         Assert.NotEqual(sid, first);
 
         // koa bug #110: regenerating to the same data saves nothing and logs the user out.
-        response = await client.RegenerateAsync("""{"user":"ada"}""");
+        response = await client.RegenerateAsync("""{"nick":"ada"}""");
         Assert.Equal(200, response.Status);
         Assert.NotEqual(first, client.Jar["koa.sid"]);
-        Assert.Equal("ada", (await client.GetAsync()).Json["user"]!.GetValue<string>());
+        Assert.Equal("ada", (await client.GetAsync()).Json["nick"]!.GetValue<string>());
     }
 
     [Fact]

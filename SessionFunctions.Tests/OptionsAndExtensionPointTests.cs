@@ -45,7 +45,7 @@ public sealed class OptionsAndExtensionPointTests(RedisServer redis)
     {
         using var before = SessionApiFactory.WithRedis(redis, ("Session:Keys:0", "old"), ("Session:Keys:1", null));
         var client = before.CreateSessionClient();
-        await client.PostAsync(json: """{"user":"ada"}""");
+        await client.PostAsync(json: """{"nick":"ada"}""");
 
         using var after = SessionApiFactory.WithRedis(redis, ("Session:Keys:0", "new"), ("Session:Keys:1", "old"));
         var rotated = after.CreateSessionClient();
@@ -66,14 +66,14 @@ public sealed class OptionsAndExtensionPointTests(RedisServer redis)
     {
         using var api = SessionApiFactory.WithRedis(redis);
         var client = api.CreateSessionClient();
-        var response = await client.PostAsync(json: """{"user":"ada","cookie":{"maxAge":2592000000}}""");
+        var response = await client.PostAsync(json: """{"nick":"ada","cookie":{"maxAge":2592000000}}""");
         Assert.Equal(201, response.Status);
         var expires = DateTimeOffset.Parse(response.SetCookie("koa.sid")!.Split("expires=")[1].Split(';')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromDays(30) - TimeSpan.FromSeconds(5), TimeSpan.FromDays(30) + TimeSpan.FromSeconds(1));
         Assert.InRange((await redis.Database.KeyTimeToLiveAsync(SessionKeys.Of(client.Jar["koa.sid"])))!.Value, TimeSpan.FromDays(30) - TimeSpan.FromSeconds(5), TimeSpan.FromDays(30));
 
         // A later save without `cookie` keeps the 30 days.
-        response = await client.PutAsync("""{"user":"ada","theme":"dark"}""");
+        response = await client.PutAsync("""{"nick":"ada","theme":"dark"}""");
         Assert.Equal(2592000000, response.Json["cookie"]!["maxAge"]!.GetValue<long>());
     }
 

@@ -125,11 +125,11 @@ public sealed class StoreOutageTests
             services.AddSingleton(handler.Object);
         }, ("Session:ReconnectTimeout", "100"));
         var client = api.CreateSessionClient();
-        Assert.Equal(201, (await client.PostAsync(json: """{"user":"ada"}""")).Status);
+        Assert.Equal(201, (await client.PostAsync(json: """{"nick":"ada"}""")).Status);
         var oldCookies = new Dictionary<string, string>(client.Jar);
         store.FailCreate = new SessionStoreUnavailableException("down");
 
-        var response = await client.PostAsync(path, """{"user":"grace"}""");
+        var response = await client.PostAsync(path, """{"nick":"grace"}""");
 
         // Nothing new was stored: never a 2xx, and not a single cookie, so the client keeps the session it has.
         Assert.Equal(503, response.Status);
@@ -140,6 +140,6 @@ public sealed class StoreOutageTests
         // The old session is deleted only once its replacement is stored, so here it is still there and still reads back.
         Assert.DoesNotContain("destroy", store.Calls);
         Assert.Equal(1, store.Count);
-        Assert.Equal("ada", (await api.CreateSessionClient(jar: oldCookies).GetAsync()).Json["user"]!.GetValue<string>());
+        Assert.Equal("ada", (await api.CreateSessionClient(jar: oldCookies).GetAsync()).Json["nick"]!.GetValue<string>());
     }
 }

@@ -194,6 +194,9 @@ public abstract class UserIndexScenarios
 
     protected const string UserIdPathSetting = "Session:UserIdPath";
 
+    /// <summary>These tests log in by writing the user id, as a client could before logins were verified (VerifiedLoginTests).</summary>
+    protected static readonly (string Key, string? Value) TrustClients = ("Session:DangerouslyTrustClientsWithUserId", "true");
+
     [Fact]
     public async Task Logout_regenerate_and_a_change_of_user_take_the_session_out()
     {
@@ -299,7 +302,7 @@ public sealed class UserIndexRedisTests(RedisServer redis) : UserIndexScenarios
     protected override IDatabase Database => redis.Database;
 
     protected override SessionApiFactory Api(params (string Key, string? Value)[] settings) =>
-        SessionApiFactory.WithRedis(redis, [(UserIdPathSetting, UserIdPath), .. settings]);
+        SessionApiFactory.WithRedis(redis, [(UserIdPathSetting, UserIdPath), TrustClients, .. settings]);
 
     [Fact]
     public async Task A_save_with_a_user_costs_one_more_round_trip_and_none_without_the_index()
@@ -336,5 +339,5 @@ public sealed class UserIndexClusterTests(RedisCluster cluster) : UserIndexScena
     protected override IDatabase Database => cluster.Database;
 
     protected override SessionApiFactory Api(params (string Key, string? Value)[] settings) =>
-        new(SessionApiFactory.Settings([("Redis:ConnectionString", cluster.ConnectionString), (UserIdPathSetting, UserIdPath), .. settings]));
+        new(SessionApiFactory.Settings([("Redis:ConnectionString", cluster.ConnectionString), (UserIdPathSetting, UserIdPath), TrustClients, .. settings]));
 }

@@ -35,6 +35,31 @@ public sealed class SessionApiOptions
     /// </summary>
     public string? UserIdPath { get; set; }
 
+    /// <summary>
+    /// Not in koa: JSON pointers (RFC 6901) to the fields that say who the user is, which a client of this API can never
+    /// add, change or remove (<c>403 protected-field</c>); only a verified login (<see cref="Login"/>) and server-side
+    /// writers of the store, such as a Koa app, write them. A <c>PUT</c> that leaves one out keeps it, as it keeps the
+    /// <c>cookie</c> object; a body that sends the value already stored is allowed. Default: the top member of
+    /// <see cref="UserIdPath"/> (<c>/user</c> for <c>/user/id</c>), else <c>/user</c>; none when
+    /// <see cref="DangerouslyTrustClientsWithUserId"/> is set. A configured list replaces the default.
+    /// </summary>
+    public List<string>? ProtectedPaths { get; set; }
+
+    /// <summary>
+    /// Not in koa, and dangerous: let any client write who the user is. The default protected fields
+    /// (<see cref="ProtectedPaths"/>) are then none, and <see cref="UserIdPath"/> starts without a verified login, so any
+    /// browser can claim any user id, list that user's devices and sign them out, and impersonate the user to a Koa app
+    /// sharing the store. For tests and for deployments whose every client is trusted. Default <c>false</c>.
+    /// </summary>
+    public bool DangerouslyTrustClientsWithUserId { get; set; }
+
+    /// <summary>
+    /// Not in koa: the verified login, <c>POST /api/session/regenerate</c> with <c>Authorization: Bearer</c> and an OpenID
+    /// Connect ID token, which writes the token's claims into the protected fields. Off until
+    /// <see cref="SessionLoginOptions.Authority"/> or <see cref="SessionLoginOptions.SigningKeys"/> is set.
+    /// </summary>
+    public SessionLoginOptions Login { get; set; } = new();
+
     /// <summary>koa <c>cookie</c>: the cookie attributes of new sessions.</summary>
     public SessionCookieOptions Cookie { get; set; } = new();
 

@@ -31,6 +31,7 @@ internal sealed partial class SessionApiOptionsValidator : IValidateOptions<Sess
             Fail("AbsoluteTimeout", $"must be a positive number of milliseconds, or unset; got {options.AbsoluteTimeout}.");
         if (options.UserIdPath is { } userIdPath && (userIdPath.Length < 2 || userIdPath[0] != '/'))
             Fail("UserIdPath", $"must be a JSON pointer to a field of the session, such as /user/id, or unset; got '{userIdPath}'.");
+        ValidateTrust(options, Fail);
         if (options.FallbackTtl <= 0)
             Fail("FallbackTtl", $"must be a positive number of milliseconds; got {options.FallbackTtl}.");
         if (options.ReconnectTimeout <= 0)
@@ -56,6 +57,38 @@ internal sealed partial class SessionApiOptionsValidator : IValidateOptions<Sess
             Fail("Cookie:Secure", "must be true when Cookie:SameSite is none; browsers drop SameSite=None cookies that are not Secure.");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Who may write who the user is: the protected paths must be pointers, and a user index (which lists and signs out a
+    /// user's devices) must rest on a user id that only a verified login writes, unless the danger is opted into by name.
+    /// </summary>
+    private static void ValidateTrust(SessionApiOptions options, Action<string, string> fail)
+    {
+        var protectedPaths = ProtectedFields.PathsOf(options);
+        for (var i = 0; i < (options.ProtectedPaths?.Count ?? 0); i++)
+        {
+            if (options.ProtectedPaths![i] is not { Length: > 1 } path || path[0] != '/')
+                fail($"ProtectedPaths:{i}", $"must be a JSON pointer to a field of the session, such as /user; got '{options.ProtectedPaths[i]}'.");
+            else if (ProtectedFields.Tokens(path)[0] == SessionCookie.PropertyName)
+                fail($"ProtectedPaths:{i}", "the cookie object is not a field; its options are checked by their own rules.");
+        }
+        SessionLoginValidator.Validate(options, protectedPaths, fail);
+
+        if (options.UserIdPath is not { Length: > 1 } userIdPath || userIdPath[0] != '/' || options.DangerouslyTrustClientsWithUserId) return;
+        const string OptOut = "or, if every client may claim any user id, set Session:DangerouslyTrustClientsWithUserId=true";
+        if (!protectedPaths.Any(p => p.Length > 1 && ProtectedFields.Covers(p, userIdPath)))
+        {
+            fail("ProtectedPaths",
+                $"must cover Session:UserIdPath ({userIdPath}), or any client could claim any user id and sign that user's devices out; " +
+                $"leave it unset for the default, {OptOut}.");
+        }
+        if (!options.Login.IsConfigured)
+        {
+            fail("UserIdPath",
+                "needs a verified login to write the user id: set Session:Login:Authority (OpenID Connect discovery) or Session:Login:SigningKeys, " +
+                $"and Session:Login:Audiences; {OptOut}.");
+        }
     }
 
     private static bool IsCookieName(string? name) => !string.IsNullOrEmpty(name) && CookieNameRegex().IsMatch(name);

@@ -35,6 +35,8 @@ public static class SessionApiServiceCollectionExtensions
         services.TryAddSingleton<SessionMetrics>();
         services.TryAddSingleton<TtlPolicy>();
         services.TryAddSingleton<SessionRepository>();
+        services.TryAddSingleton<ProtectedFields>();
+        services.TryAddSingleton<VerifiedLogin>();
         services.TryAddSingleton<SessionLifecycle>();
         services.TryAddSingleton<CrossSiteRequestGuard>();
         // Its constructor takes internal types, so it is not public, and DI needs to be told how to make it.
@@ -46,7 +48,8 @@ public static class SessionApiServiceCollectionExtensions
             provider.GetRequiredService<Diagnostics.HealthChecks.HealthCheckService>(),
             provider.GetRequiredService<TtlPolicy>(),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<Logging.ILogger<SessionEndpoints>>()));
+            provider.GetRequiredService<Logging.ILogger<SessionEndpoints>>(),
+            provider.GetRequiredService<VerifiedLogin>()));
         services.AddHostedService<SessionStartupReport>();
         return services;
     }

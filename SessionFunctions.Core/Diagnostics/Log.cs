@@ -60,4 +60,7 @@ internal static partial class Log
 
     [LoggerMessage(17, LogLevel.Information, "A session could not be taken out of its user's index; listing the user's sessions prunes it ({Reason}).", EventName = "UnindexLeft")]
     public static partial void UnindexLeft(ILogger logger, string reason);
+
+    [LoggerMessage(40, LogLevel.Warning, "A bearer token could not be verified for a reason other than the token (the provider's keys?); answering 401.", EventName = "LoginNotVerified")]
+    public static partial void LoginNotVerified(ILogger logger, Exception? error);
 }

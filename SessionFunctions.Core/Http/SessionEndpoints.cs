@@ -46,6 +46,7 @@ public sealed class SessionEndpoints
         new(name, method, pattern, (endpoints, http) => PatternMatches(pattern, RoutePath(http)) ? handler(endpoints, http) : endpoints.FallbackAsync(http));
 
     private readonly SessionLifecycle _sessions;
+    private readonly VerifiedLogin _login;
     private readonly HealthCheckService _health;
     private readonly CrossSiteRequestGuard _crossSite;
     private readonly SessionApiOptions _options;
@@ -55,8 +56,9 @@ public sealed class SessionEndpoints
     private readonly ILogger<SessionEndpoints> _logger;
 
     internal SessionEndpoints(SessionLifecycle sessions, CrossSiteRequestGuard crossSite, IOptions<SessionApiOptions> options, SessionMetrics metrics,
-        HealthCheckService health, TtlPolicy ttl, TimeProvider time, ILogger<SessionEndpoints> logger)
+        HealthCheckService health, TtlPolicy ttl, TimeProvider time, ILogger<SessionEndpoints> logger, VerifiedLogin login)
     {
+        _login = login;
         _ttl = ttl;
         _time = time;
         _sessions = sessions;
@@ -96,7 +98,11 @@ public sealed class SessionEndpoints
         await WriteAsync(http, await _sessions.SaveAsync(http, (await ReadEditAsync(http, required: true, SessionEditKind.Merge))!, EntityTags.IfMatch(http.Request))));
 
     internal Task RegenerateAsync(HttpContext http) => RunAsync(http, async () =>
-        await WriteAsync(http, await _sessions.RegenerateAsync(http, await ReadEditAsync(http, required: false), EntityTags.IfMatch(http.Request))));
+    {
+        // The token first: a refused login reads and writes nothing.
+        var login = await _login.VerifyAsync(http);
+        await WriteAsync(http, await _sessions.RegenerateAsync(http, await ReadEditAsync(http, required: false), EntityTags.IfMatch(http.Request), login));
+    });
 
     internal Task RemoveAsync(HttpContext http) => RunAsync(http, async () =>
         await WriteAsync(http, await _sessions.RemoveAsync(http, EntityTags.IfMatch(http.Request))));

@@ -16,7 +16,9 @@ internal sealed record SessionProblem(int Status, string Name, string Title)
     public static readonly SessionProblem BodyRequired = new(400, "body-required", "This request needs a JSON object body.");
     public static readonly SessionProblem InvalidCookie = new(400, "invalid-cookie", "The cookie options in the body are invalid.");
     public static readonly SessionProblem BadRequest = new(400, "bad-request", "The request is malformed.");
+    public static readonly SessionProblem InvalidToken = new(401, "invalid-token", "The bearer token is not a valid ID token for this API; nothing was changed.");
     public static readonly SessionProblem CrossSiteRequest = new(403, "cross-site-request", "A state-changing request from another site was refused (CSRF protection).");
+    public static readonly SessionProblem ProtectedField = new(403, "protected-field", "The body would change a protected field (who the user is); nothing was changed.");
     public static readonly SessionProblem NotFound = new(404, "session-not-found", "There is no session.");
     public static readonly SessionProblem NoUser = new(404, "no-user", "The session has no signed-in user, or the user index is off.");
     public static readonly SessionProblem UserSessionNotFound = new(404, "user-session-not-found", "No session of this user has that handle.");

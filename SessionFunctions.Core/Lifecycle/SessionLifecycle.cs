@@ -25,6 +25,7 @@ internal sealed partial class SessionLifecycle(
     ISessionValidator validator,
     IBeforeSessionSave beforeSave,
     ISessionErrorHandler errors,
+    ProtectedFields protectedFields,
     IOptions<SessionApiOptions> options,
     TimeProvider time,
     SessionMetrics metrics,
@@ -50,11 +51,12 @@ internal sealed partial class SessionLifecycle(
     private readonly bool _hasBeforeSave = beforeSave is not NoBeforeSessionSave;
 
     /// <summary><c>POST /api/session</c>: a new session, stored even when empty; the request's own session is deleted once it is.</summary>
-    public async Task<SessionOutcome> CreateAsync(HttpContext http, SessionEdit? edit)
+    public async Task<SessionOutcome> CreateAsync(HttpContext http, SessionEdit? edit, VerifiedUser? login = null)
     {
         var replaced = ids.Get(http).Id;
         var session = await NewAsync(http, NewData());
         if (edit is not null) Apply(http, session, edit);
+        if (login is not null) SignIn(session, login);
         var replacedUser = replaced is null ? null : await UserOfAsync(http, replaced);
         if (!await StoreNewAsync(http, session)) return SessionOutcome.NotStored;
         if (replaced is not null)
@@ -114,17 +116,23 @@ internal sealed partial class SessionLifecycle(
     /// deleted only after it is, and only if it still holds what was copied; of concurrent regenerates of one session,
     /// only the one whose delete removes it wins.
     /// </summary>
-    public async Task<SessionOutcome> RegenerateAsync(HttpContext http, SessionEdit? edit, SessionPrecondition? ifMatch)
+    /// <remarks>
+    /// With a <paramref name="login"/> (a verified ID token), the new session's protected fields hold that user and
+    /// nothing of the previous one's; a client without a session then gets a new one (201), as a login needs none first.
+    /// </remarks>
+    public async Task<SessionOutcome> RegenerateAsync(HttpContext http, SessionEdit? edit, SessionPrecondition? ifMatch, VerifiedUser? login = null)
     {
         for (var attempt = 1; ; attempt++)
         {
             // A regenerate that finds no session leaves the cookies alone: a concurrent regenerate that won may just have
             // set new ones, which clearing would undo.
             var current = await LoadAsync(http, recall: false, resetStale: false);
+            if (current is null && login is not null && ifMatch is null) return await CreateAsync(http, edit, login);
             if (current is null) return ifMatch is null ? SessionOutcome.NotFound : SessionOutcome.PreconditionFailed(null);
             if (ifMatch?.Matches(current.ExpectedHash) == false) return SessionOutcome.PreconditionFailed(current.ExpectedHash);
             var next = await NewAsync(http, (JsonObject)current.Data.DeepClone());
             if (edit is not null) Apply(http, next, edit);
+            if (login is not null) SignIn(next, login);
             if (!await StoreNewAsync(http, next)) return SessionOutcome.NotStored;
 
             var removal = await DestroyReplacedIfAsync(http, current, next);
@@ -327,13 +335,24 @@ internal sealed partial class SessionLifecycle(
     /// <summary>Applies a request's edit: its fields replace or merge into the session's, and its cookie overrides are checked and applied.</summary>
     private void Apply(HttpContext http, Session session, SessionEdit edit)
     {
+        var identity = protectedFields.Take(session.Data);
         if (edit.Kind == SessionEditKind.Merge) session.MergeFields(edit.Fields);
         else session.ReplaceFields(edit.Fields);
+        // Before the cookie overrides: a refused edit throws, and nothing of it is stored.
+        protectedFields.Check(session.Data, identity, edit);
         if (edit.CookieOverrides is not null)
         {
             var secure = RequestSecurity.IsSecure(http.Request, _options.TrustForwardedProto);
             CookieOverrides.Apply(session.Cookie, edit.CookieOverrides, secure, time.GetUtcNow());
         }
+    }
+
+    /// <summary>A verified login: the protected fields hold the token's user, and nothing of whoever held them before.</summary>
+    private void SignIn(Session session, VerifiedUser login)
+    {
+        protectedFields.Clear(session.Data);
+        foreach (var (pointer, value) in login.Fields) ProtectedFields.Write(session.Data, pointer, value?.DeepClone());
+        session.MarkChanged();
     }
 
     /// <summary>koa's generateSession: a new id.</summary>

@@ -259,7 +259,7 @@ public static class FuzzInputs
     /// <summary>An object of up to <paramref name="maxMembers"/> distinct keys (never <c>cookie</c>).</summary>
     public static Gen<JObject> ObjectOf(int depth, Gen<string> text, int maxMembers) =>
         from n in Gen.Choose(0, maxMembers)
-        from keys in Gen.ArrayOf(Gen.Frequency((3, Text(3)), (1, Gen.Elements("user", "count", "__proto__", "constructor", "", "toString", "cookies", "Cookie"))), n)
+        from keys in Gen.ArrayOf(Gen.Frequency((3, Text(3)), (1, Gen.Elements("nick", "count", "__proto__", "constructor", "", "toString", "cookies", "Cookie"))), n)
         from values in Gen.ArrayOf(Value(depth, text), n)
         select new JObject(keys.Zip(values).DistinctBy(m => m.First, StringComparer.Ordinal).Where(m => m.First != "cookie").ToList());
 

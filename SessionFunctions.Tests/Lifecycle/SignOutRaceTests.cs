@@ -22,7 +22,7 @@ public sealed class SignOutRaceTests : IDisposable
     public SignOutRaceTests()
     {
         _api = SessionApiFactory.WithMemory(
-            services => services.AddSingleton<ISessionStore>(_store).AddSingleton<ISessionIdGenerator>(_ids), ("Session:UserIdPath", "/user/id"));
+            services => services.AddSingleton<ISessionStore>(_store).AddSingleton<ISessionIdGenerator>(_ids), ("Session:UserIdPath", "/user/id"), ("Session:DangerouslyTrustClientsWithUserId", "true"));
         _laptop = _api.CreateSessionClient();
         _phone = _api.CreateSessionClient();
     }
@@ -190,7 +190,7 @@ public sealed class SignOutRaceTests : IDisposable
     {
         // ReconnectTimeout 100 ms: the prune grace is 2.1 s.
         using var api = SessionApiFactory.WithMemory(
-            services => services.AddSingleton<ISessionStore>(_store), ("Session:UserIdPath", "/user/id"), ("Session:ReconnectTimeout", "100"));
+            services => services.AddSingleton<ISessionStore>(_store), ("Session:UserIdPath", "/user/id"), ("Session:DangerouslyTrustClientsWithUserId", "true"), ("Session:ReconnectTimeout", "100"));
         using var laptop = api.CreateSessionClient();
         using var phone = api.CreateSessionClient();
         Assert.Equal(201, (await laptop.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
@@ -263,7 +263,7 @@ public sealed class SignOutRaceTests : IDisposable
     public async Task A_signed_out_device_that_saves_through_another_instance_leaves_no_entry_to_hold_up_the_next_sign_out()
     {
         // Another app instance, which still remembers the phone's session and so tries its save without reading first.
-        using var otherInstance = SessionApiFactory.WithMemory(services => services.AddSingleton<ISessionStore>(_store), ("Session:UserIdPath", "/user/id"));
+        using var otherInstance = SessionApiFactory.WithMemory(services => services.AddSingleton<ISessionStore>(_store), ("Session:UserIdPath", "/user/id"), ("Session:DangerouslyTrustClientsWithUserId", "true"));
         using var phone = otherInstance.CreateSessionClient();
         Assert.Equal(201, (await _laptop.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);
         Assert.Equal(201, (await phone.PostAsync(json: """{"user":{"id":"ada"}}""")).Status);

@@ -51,7 +51,9 @@ export interface paths {
         put?: never;
         /**
          * Give the session a new id
-         * @description Moves the session to a new id and deletes the old key: call it after a login or a change of privilege, against session fixation. The new session holds the body if one is sent, else a copy of the old data, cookie options included. Unlike koa, the user is never logged out: the old session is deleted only once the new one is stored, and only if it still holds what was copied.
+         * @description Moves the session to a new id and deletes the old key: call it after a login or a change of privilege, against session fixation. The new session holds the body if one is sent, else a copy of the old data, cookie options included; the protected fields (`Session:ProtectedPaths`) are kept either way and a body cannot change them. Unlike koa, the user is never logged out: the old session is deleted only once the new one is stored, and only if it still holds what was copied.
+         *
+         *     **Verified login**: with `Authorization: Bearer <ID token>` (the `idToken` scheme; `Session:Login` configured), the token is validated first (signature, issuer, audience, lifetime, algorithm), and the new session's protected fields hold its claims (`Session:Login:Claims`, by default `/user/id` from `oid`, else `sub`) and nothing of the previous user's; the user index follows. Without a session to regenerate, a new one is created (`201`). A token that does not validate is `401 invalid-token`, and nothing changes.
          */
         post: operations["RegenerateSession"];
         delete?: never;
@@ -186,7 +188,9 @@ export interface components {
          *     - `urn:sessionfunctions:problem:body-required` (400): A `PUT` or `PATCH` without a body.
          *     - `urn:sessionfunctions:problem:invalid-cookie` (400): Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
          *     - `urn:sessionfunctions:problem:bad-request` (400): A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
+         *     - `urn:sessionfunctions:problem:invalid-token` (401): `POST /api/session/regenerate` with `Authorization: Bearer`: the token is not an ID token this API accepts (`Session:Login`): malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed.
          *     - `urn:sessionfunctions:problem:cross-site-request` (403): A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
+         *     - `urn:sessionfunctions:problem:protected-field` (403): The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed.
          *     - `urn:sessionfunctions:problem:session-not-found` (404): The request carries no valid session.
          *     - `urn:sessionfunctions:problem:no-user` (404): `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
          *     - `urn:sessionfunctions:problem:user-session-not-found` (404): `DELETE /api/session/all/{handle}`: no live session of this user has that handle.
@@ -204,7 +208,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:session-not-stored` (503): A custom `ISessionErrorHandler` swallowed a failed write: nothing was stored and no cookie changed.
          * @enum {string}
          */
-        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
+        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:invalid-token" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:protected-field" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
         /**
          * @description A session as stored: the app's own fields (any JSON) beside koa's `cookie` object. Its id is never in a body, only in the cookie.
          * @example {
@@ -362,6 +366,11 @@ export interface components {
          * @example koa.sid=-WQiXl8Kv17CgQxeYch2hWrmTYNOY8Wo; path=/; expires=Mon, 23 Nov 2026 04:05:00 GMT; httponly
          */
         SetCookieRefresh: string;
+        /**
+         * @description The bearer token was refused (RFC 6750): get a new ID token from the provider.
+         * @example Bearer error="invalid_token"
+         */
+        WwwAuthenticate: string;
     };
     pathItems: never;
 }
@@ -544,7 +553,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:protected-field`: The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed.
+             *     - `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
+             */
             403: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -553,7 +567,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:cross-site-request";
+                        type?: "urn:sessionfunctions:problem:protected-field" | "urn:sessionfunctions:problem:cross-site-request";
                     };
                 };
             };
@@ -711,7 +725,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:protected-field`: The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed.
+             *     - `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
+             */
             403: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -720,7 +739,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:cross-site-request";
+                        type?: "urn:sessionfunctions:problem:protected-field" | "urn:sessionfunctions:problem:cross-site-request";
                     };
                 };
             };
@@ -965,7 +984,12 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:protected-field`: The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed.
+             *     - `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
+             */
             403: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -974,7 +998,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:cross-site-request";
+                        type?: "urn:sessionfunctions:problem:protected-field" | "urn:sessionfunctions:problem:cross-site-request";
                     };
                 };
             };
@@ -1133,6 +1157,20 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description A verified login without a session to regenerate: a new session, holding the token's user. */
+            201: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Set-Cookie": components["headers"]["SetCookiePair"];
+                    ETag: components["headers"]["ETag"];
+                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
+                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
             /**
              * @description One of these problem types:
              *
@@ -1153,7 +1191,26 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
+            /** @description `urn:sessionfunctions:problem:invalid-token`: `POST /api/session/regenerate` with `Authorization: Bearer`: the token is not an ID token this API accepts (`Session:Login`): malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed. */
+            401: {
+                headers: {
+                    "Cache-Control": components["headers"]["CacheControl"];
+                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        type?: "urn:sessionfunctions:problem:invalid-token";
+                    };
+                };
+            };
+            /**
+             * @description One of these problem types:
+             *
+             *     - `urn:sessionfunctions:problem:protected-field`: The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed.
+             *     - `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
+             */
             403: {
                 headers: {
                     "Cache-Control": components["headers"]["CacheControl"];
@@ -1162,7 +1219,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:cross-site-request";
+                        type?: "urn:sessionfunctions:problem:protected-field" | "urn:sessionfunctions:problem:cross-site-request";
                     };
                 };
             };

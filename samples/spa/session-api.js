@@ -133,12 +133,14 @@ export function createSessionApi(baseUrl = '') {
    * failure (the API down, or CORS refusing the origin) stays the browser's TypeError.
    * @param {'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} method
    * @param {{ path?: string, body?: unknown, mediaType?: string, ifMatch?: string | null | undefined,
-   *   ifNoneMatch?: string | null | undefined }} request  `path`: one of the routes above, its parameters filled in.
+   *   ifNoneMatch?: string | null | undefined, bearer?: string | null | undefined }} request  `path`: one of the routes
+   *   above, its parameters filled in; `bearer`: an ID token, sent as `Authorization: Bearer` (the verified login only).
    */
-  async function send(method, { path = SESSION, body, mediaType = JSON_BODY, ifMatch, ifNoneMatch }) {
+  async function send(method, { path = SESSION, body, mediaType = JSON_BODY, ifMatch, ifNoneMatch, bearer }) {
     /** @type {Record<string, string>} */
     const headers = {};
     if (body !== undefined) headers['Content-Type'] = mediaType;
+    if (bearer != null) headers.Authorization = `Bearer ${bearer}`;
     if (ifMatch != null) headers[IF_MATCH] = ifMatch;
     if (ifNoneMatch != null) headers[IF_NONE_MATCH] = ifNoneMatch;
     const response = await fetch(origin + path, {
@@ -249,6 +251,20 @@ export function createSessionApi(baseUrl = '') {
   }
 
   /**
+   * Logs in with an OpenID Connect ID token from the provider the API trusts (`Session:Login`; with Entra ID, the
+   * `id_token` MSAL.js returns): the API validates it, moves the session to a new id, and writes the token's user
+   * into the protected fields (by default `user.id`), which no other call can change. Without a session it makes one.
+   * A token the API refuses throws a `SessionApiError` of type `invalid-token` (401), and nothing changed. The token
+   * goes to this one call: the session cookie, not the token, carries the login from then on.
+   * @param {string} idToken
+   * @param {SessionInput} [fields]  The new session's other fields; absent: a copy of the current ones.
+   * @returns {Promise<SessionState>}
+   */
+  async function login(idToken, fields) {
+    return stateOf(await send('POST', { path: REGENERATE, body: fields, bearer: idToken }));
+  }
+
+  /**
    * Ends the session and clears its cookies. Idempotent: removing no session succeeds.
    * @param {Precondition} [options]
    * @returns {Promise<void>}
@@ -297,7 +313,7 @@ export function createSessionApi(baseUrl = '') {
     await send('DELETE', { path: USER_SESSIONS });
   }
 
-  return { create, get, save, patch, update, regenerate, remove, listSessions, signOutOthers, signOut, signOutEverywhere };
+  return { create, get, save, patch, update, regenerate, login, remove, listSessions, signOutOthers, signOut, signOutEverywhere };
 }
 
 /** @typedef {ReturnType<typeof createSessionApi>} SessionApi */

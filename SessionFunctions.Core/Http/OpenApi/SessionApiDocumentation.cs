@@ -27,6 +27,7 @@ internal static class SessionApiDocumentation
         new(SessionProblem.RequestTimeout),
         new(SessionProblem.BodyTooLarge),
         new(SessionProblem.UnsupportedMediaType),
+        new(SessionProblem.ProtectedField),
     ];
 
     /// <summary>What any operation that reaches the store can answer when it fails.</summary>
@@ -43,17 +44,17 @@ internal static class SessionApiDocumentation
     private static readonly SessionProblemUse Unreadable = new(SessionProblem.Unreadable);
     private static readonly SessionProblemUse NotStored = new(SessionProblem.NotStored);
 
-    private static readonly SessionExampleDoc Fields = new("fields", "The session's fields", """{"count":1,"user":"ada"}""");
+    private static readonly SessionExampleDoc Fields = new("fields", "The session's fields", """{"count":1,"theme":"dark"}""");
     private static readonly SessionExampleDoc RememberMe = new("rememberMe", "\"Remember me\": a 30-day cookie and TTL",
-        """{"count":1,"user":"ada","cookie":{"maxAge":2592000000}}""");
+        """{"count":1,"theme":"dark","cookie":{"maxAge":2592000000}}""");
     private static readonly SessionExampleDoc CrossSiteCookie = new("crossSite", "For a SPA on another site (HTTPS only)",
         """{"count":1,"cookie":{"sameSite":"none","secure":true,"partitioned":true}}""");
     private static readonly SessionExampleDoc BrowserSession = new("browserSession",
         "A browser-session cookie (no expiry; the store keeps it for Session:FallbackTtl)",
         """{"count":1,"cookie":{"maxAge":null}}""");
-    private static readonly SessionExampleDoc Login = new("login", "Log in: the new session holds the user", """{"user":"ada","roles":["admin"]}""");
+    private static readonly SessionExampleDoc Login = new("login", "After a change of privilege: the new session's fields", """{"cart":[],"step":"checkout"}""");
 
-    private const string StoredSession = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000},"count":1,"user":"ada"}""";
+    private const string StoredSession = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000},"count":1,"theme":"dark","user":{"id":"ada"}}""";
     private static readonly SessionExampleDoc Stored = new("session", "A session with default cookie options", StoredSession);
 
     private static readonly SessionExampleDoc Merge = new("merge", "Set one field and remove another", """{"theme":"dark","draft":null}""");
@@ -169,16 +170,25 @@ internal static class SessionApiDocumentation
 
         new("RegenerateSession", "Give the session a new id",
             "Moves the session to a new id and deletes the old key: call it after a login or a change of privilege, against session fixation. " +
-            "The new session holds the body if one is sent, else a copy of the old data, cookie options included. Unlike koa, the user is never " +
-            "logged out: the old session is deleted only once the new one is stored, and only if it still holds what was copied.",
+            "The new session holds the body if one is sent, else a copy of the old data, cookie options included; the protected fields " +
+            "(`Session:ProtectedPaths`) are kept either way and a body cannot change them. Unlike koa, the user is never logged out: the old " +
+            "session is deleted only once the new one is stored, and only if it still holds what was copied.\n\n" +
+            "**Verified login**: with `Authorization: Bearer <ID token>` (the `idToken` scheme; `Session:Login` configured), the token is " +
+            "validated first (signature, issuer, audience, lifetime, algorithm), and the new session's protected fields hold its claims " +
+            "(`Session:Login:Claims`, by default `/user/id` from `oid`, else `sub`) and nothing of the previous user's; the user index follows. " +
+            "Without a session to regenerate, a new one is created (`201`). A token that does not validate is `401 invalid-token`, and nothing changes.",
             new SessionBodyDoc(Required: false,
                 "The new session's fields, and optionally `cookie` overrides. Without a body the old session's data is copied.", [Login, RememberMe]),
             [
                 new(StatusCodes.Status200OK, "The session under its new id, with the new cookie pair.", SessionResponseBody.Session,
                     [SessionHeaderDocs.SetCookiePair, SessionHeaderDocs.ETag, SessionHeaderDocs.IdleExpires, SessionHeaderDocs.AbsoluteExpires], [Stored]),
+                new(StatusCodes.Status201Created, "A verified login without a session to regenerate: a new session, holding the token's user.",
+                    SessionResponseBody.Session,
+                    [SessionHeaderDocs.SetCookiePair, SessionHeaderDocs.ETag, SessionHeaderDocs.IdleExpires, SessionHeaderDocs.AbsoluteExpires], [Stored]),
             ],
             [
                 .. BodyProblems,
+                new(SessionProblem.InvalidToken),
                 CrossSite,
                 new(SessionProblem.NotFound, Headers: [SessionHeaderDocs.SetCookieClearing],
                     When: "The request carries no valid session to regenerate. A client that sent a stale cookie gets the clearing pair."),
@@ -190,7 +200,8 @@ internal static class SessionApiDocumentation
                 Unreadable, .. StoreProblems,
                 NotStored,
             ],
-            [SessionHeaderDocs.IfMatch]),
+            [SessionHeaderDocs.IfMatch],
+            BearerLogin: true),
 
         new("RemoveSession", "Remove the session (log out)",
             "Deletes the session with one store command and sends the clearing cookie pair. Idempotent: without a session it answers the same " +
@@ -257,6 +268,7 @@ internal static class SessionApiDocumentation
 /// <param name="Successes">Its 1xx–3xx answers.</param>
 /// <param name="Problems">Every problem type it can answer; responses are grouped by status.</param>
 /// <param name="RequestHeaders">Headers it reads (e.g. <c>If-Match</c>), documented as header parameters.</param>
+/// <param name="BearerLogin">Whether it takes an ID token (<c>Authorization: Bearer</c>): the verified login.</param>
 internal sealed record SessionOperationDoc(
     string RouteName,
     string Summary,
@@ -264,7 +276,8 @@ internal sealed record SessionOperationDoc(
     SessionBodyDoc? RequestBody,
     IReadOnlyList<SessionSuccessDoc> Successes,
     IReadOnlyList<SessionProblemUse> Problems,
-    IReadOnlyList<SessionHeaderDoc>? RequestHeaders = null);
+    IReadOnlyList<SessionHeaderDoc>? RequestHeaders = null,
+    bool BearerLogin = false);
 
 /// <summary>A request body.</summary>
 /// <param name="Required">Whether a request without one is refused.</param>

@@ -67,6 +67,9 @@ internal static class SessionHeaderDocs
         "carrying a session once an absolute timeout applies to it.",
         "2026-11-22T12:05:00.000Z");
 
+    public static readonly SessionHeaderDoc WwwAuthenticate = new("WwwAuthenticate", "WWW-Authenticate",
+        "The bearer token was refused (RFC 6750): get a new ID token from the provider.", "Bearer error=\"invalid_token\"", Required: true);
+
     public static readonly SessionHeaderDoc AcceptPatch = new("AcceptPatch", "Accept-Patch",
         "The media type a `PATCH` takes, sent when the body had another one.", "application/merge-patch+json");
 

@@ -39,6 +39,16 @@ internal static class SessionProblemDocs
         ["bad-request"] = new("A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` " +
             "sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).",
             "Unexpected end of request content."),
+        ["invalid-token"] = new(
+            "`POST /api/session/regenerate` with `Authorization: Bearer`: the token is not an ID token this API accepts (`Session:Login`): " +
+            "malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for " +
+            "another audience, or without the user id claim; or no verified login is configured. Nothing changed.",
+            "The token is expired.", [SessionHeaderDocs.WwwAuthenticate]),
+        ["protected-field"] = new(
+            "The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top member of `Session:UserIdPath`, " +
+            "else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app sharing the store. A `PUT` " +
+            "that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed.",
+            "/user is protected (Session:ProtectedPaths): a client cannot add, change or remove it; a verified login sets it."),
         ["cross-site-request"] = new(
             "A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): " +
             "judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.",
