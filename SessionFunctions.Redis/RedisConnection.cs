@@ -77,7 +77,7 @@ internal sealed partial class RedisConnection : IDisposable
             _lastReconnectAt = now;
         }
         LogForcedReconnect(_logger, ReconnectErrorThreshold.TotalSeconds);
-        if (replaced is { IsCompletedSuccessfully: true }) replaced.Result.Dispose();
+        DisposeWhenConnected(replaced);
     }
 
     public void Dispose()
@@ -85,10 +85,15 @@ internal sealed partial class RedisConnection : IDisposable
         lock (_lock)
         {
             _disposed = true;
-            if (_connection is { IsCompletedSuccessfully: true }) _connection.Result.Dispose();
+            DisposeWhenConnected(_connection);
             _connection = null;
         }
     }
+
+    // A connect still under way (the start-up warm-up, a force reconnect) finishes later; its multiplexer would keep
+    // reconnecting and beating its heartbeat with nothing to close it.
+    private static void DisposeWhenConnected(Task<ConnectionMultiplexer>? connection) =>
+        connection?.ContinueWith(static made => made.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
 
     private async Task<ConnectionMultiplexer> ConnectAsync()
     {

@@ -16,6 +16,13 @@ internal sealed partial class RedisEntraIdTokenSource : IDisposable
     /// </summary>
     public static readonly TimeSpan DefaultCheckInterval = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long one request to the credential may take. A hung identity endpoint would otherwise hold the connect (and
+    /// every request waiting on it) until Azure.Identity's own retries give up, minutes later; past this, the connect
+    /// fails as in any outage and the next request tries again.
+    /// </summary>
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+
     private readonly TokenCredential _credential;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -38,17 +45,28 @@ internal sealed partial class RedisEntraIdTokenSource : IDisposable
     public RedisEntraIdToken? Current => _current;
 
     /// <summary>
-    /// The token for a new connection: the current one while it has not expired, else a new one from the credential.
-    /// The credential's failure is thrown, so the connect fails as in any outage and is tried again.
+    /// The token for a new connection: the current one until it is due for replacement, else a new one from the
+    /// credential (a connection made now should not get a token about to expire). If the credential fails, a current
+    /// token that has not expired still serves; without one the failure is thrown, so the connect fails as in any outage
+    /// and is tried again.
     /// </summary>
     public async Task<RedisEntraIdToken> GetAsync(CancellationToken cancellationToken)
     {
-        if (_current is { } current && current.ExpiresOn > _time.GetUtcNow()) return current;
+        if (_current is { } current && _time.GetUtcNow() < current.RefreshAt) return current;
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_current is { } fresh && fresh.ExpiresOn > _time.GetUtcNow()) return fresh;
-            return _current = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+            if (_current is { } fresh && _time.GetUtcNow() < fresh.RefreshAt) return fresh;
+            try
+            {
+                return _current = await AcquireAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (_current is { } usable && _time.GetUtcNow() < usable.ExpiresOn
+                && (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+            {
+                LogRefreshFailed(_logger, usable.User, usable.ExpiresOn, CheckInterval.TotalSeconds, error);
+                return usable;
+            }
         }
         finally
         {
@@ -111,7 +129,17 @@ internal sealed partial class RedisEntraIdTokenSource : IDisposable
 
     private async Task<RedisEntraIdToken> AcquireAsync(CancellationToken cancellationToken)
     {
-        var accessToken = await _credential.GetTokenAsync(new TokenRequestContext([RedisEntraIdToken.Scope]), cancellationToken).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        AccessToken accessToken;
+        try
+        {
+            accessToken = await _credential.GetTokenAsync(new TokenRequestContext([RedisEntraIdToken.Scope]), timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The credential did not answer within {RequestTimeout.TotalSeconds} s.");
+        }
         var token = RedisEntraIdToken.From(accessToken, _time.GetUtcNow());
         LogAcquired(_logger, token.User, token.ExpiresOn, token.RefreshAt);
         return token;

@@ -26,8 +26,8 @@ namespace SessionFunctions.Redis;
 /// The deadline is on the app's clock and Redis compares it with its own, so the store sends it
 /// <see cref="DeadlineMargin"/> early: that covers the two clocks disagreeing and the reply's way back to the waiting
 /// request (network, the client's reader, a busy thread pool), so that a write Redis lets through is answered before
-/// the API gives up. The margin is at most a quarter of the time left (<see cref="DeadlineMarginShare"/>), so a short
-/// <c>Session:ReconnectTimeout</c>, or the last retry within a long one, still leaves Redis most of the wait.
+/// the API gives up. The margin is the same for every attempt: a write with less than the margin left is not sent at
+/// all (unavailable, surely not run), so a late retry never narrows it.
 /// <c>GETEX</c> and <c>EXPIRE</c> only push a live key's expiry out and cannot bring a removed key back, so they take no
 /// deadline. See docs/write-deadlines.md.
 /// </para>
@@ -41,12 +41,6 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
     /// 250 ms is well past both together, and 2.5 % of the default ReconnectTimeout (10 s).
     /// </summary>
     internal static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(250);
-
-    /// <summary>
-    /// The margin is at most this share of the time left until the deadline, so that with a ReconnectTimeout of 500 ms
-    /// Redis still has 375 ms to run the write, and a retry 40 ms before the deadline is still worth sending.
-    /// </summary>
-    internal const double DeadlineMarginShare = 0.25;
 
     // Every write script starts here: ARGV[1] is the deadline, Unix ms on Redis's clock. It writes nothing once that has
     // passed, and the error reply says so (RunAsync turns it into "unavailable, did not run").
@@ -190,14 +184,15 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
 
     /// <summary>
     /// The deadline a write script compares with Redis's <c>TIME</c>, in Unix ms: the caller's, less the margin for the
-    /// two clocks and the reply's way back (<see cref="DeadlineMargin"/>, at most <see cref="DeadlineMarginShare"/> of
-    /// the time left). One already past stays past, and Redis refuses the write.
+    /// two clocks and the reply's way back (<see cref="DeadlineMargin"/>).
     /// </summary>
+    /// <exception cref="SessionStoreUnavailableException">That moment has passed on this clock: the write is not sent.</exception>
     private long RedisDeadline(DateTimeOffset deadline)
     {
-        var left = deadline - time.GetUtcNow();
-        var margin = left <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(DeadlineMargin.Ticks, (long)(left.Ticks * DeadlineMarginShare)));
-        return (deadline - margin).ToUnixTimeMilliseconds();
+        var redisDeadline = deadline - DeadlineMargin;
+        if (redisDeadline <= time.GetUtcNow())
+            throw new SessionStoreUnavailableException("Too little of the wait for the store was left to send the write; it was not sent.") { MayHaveRun = false };
+        return redisDeadline.ToUnixTimeMilliseconds();
     }
 
     private static SessionStoreWrite Write(RedisResult result)
