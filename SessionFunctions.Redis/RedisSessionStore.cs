@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace SessionFunctions.Redis;
@@ -26,13 +27,13 @@ namespace SessionFunctions.Redis;
 /// The deadline is on the app's clock and Redis compares it with its own, so the store sends it
 /// <see cref="DeadlineMargin"/> early: that covers the two clocks disagreeing and the reply's way back to the waiting
 /// request (network, the client's reader, a busy thread pool), so that a write Redis lets through is answered before
-/// the API gives up. The margin is the same for every attempt: a write with less than the margin left is not sent at
-/// all (unavailable, surely not run), so a late retry never narrows it.
+/// the API gives up. The margin is at most a quarter of <c>Session:ReconnectTimeout</c> and the same for every attempt:
+/// a write with less than the margin left is not sent at all (unavailable, surely not run).
 /// <c>GETEX</c> and <c>EXPIRE</c> only push a live key's expiry out and cannot bring a removed key back, so they take no
 /// deadline. See docs/write-deadlines.md.
 /// </para>
 /// </remarks>
-internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider time) : ISessionStore, ISessionUserIndexStore
+internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider time, IOptions<SessionApiOptions> options) : ISessionStore, ISessionUserIndexStore
 {
     /// <summary>
     /// How much earlier than the API gives up Redis must have run a write: clock skew between the app and Redis (NTP
@@ -41,6 +42,15 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
     /// 250 ms is well past both together, and 2.5 % of the default ReconnectTimeout (10 s).
     /// </summary>
     internal static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(250);
+
+    // At most a quarter of the whole wait, so a short Session:ReconnectTimeout still leaves Redis most of it; fixed for
+    // every attempt of an operation, so a late retry never narrows it.
+    private readonly TimeSpan _margin = TimeSpan.FromMilliseconds(Math.Min(DeadlineMargin.TotalMilliseconds, options.Value.ReconnectTimeout / 4.0));
+
+    /// <summary>A store with the default options (tests that make it by hand).</summary>
+    internal RedisSessionStore(RedisConnection connection, TimeProvider time) : this(connection, time, Options.Create(new SessionApiOptions()))
+    {
+    }
 
     // Every write script starts here: ARGV[1] is the deadline, Unix ms on Redis's clock. It writes nothing once that has
     // passed, and the error reply says so (RunAsync turns it into "unavailable, did not run").
@@ -127,7 +137,7 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
     internal static IEnumerable<string> Scripts => new[] { Create, Destroy, Index, Unindex, UnindexIf, ReplaceIf, DestroyIf, GetAndExpire }.Select(s => s.Text);
 
     /// <summary>Read-and-touch with the script from the start, as on a server older than Redis 6.2 (for tests).</summary>
-    internal RedisSessionStore(RedisConnection connection, TimeProvider time, bool olderThanRedis62) : this(connection, time) => _noGetEx = olderThanRedis62;
+    internal RedisSessionStore(RedisConnection connection, TimeProvider time, bool olderThanRedis62) : this(connection, time, Options.Create(new SessionApiOptions())) => _noGetEx = olderThanRedis62;
 
     public Task<string?> GetAsync(string key, CancellationToken cancellationToken) =>
         RunAsync(async database => (string?)await database.StringGetAsync(key));
@@ -184,12 +194,12 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
 
     /// <summary>
     /// The deadline a write script compares with Redis's <c>TIME</c>, in Unix ms: the caller's, less the margin for the
-    /// two clocks and the reply's way back (<see cref="DeadlineMargin"/>).
+    /// two clocks and the reply's way back (<see cref="DeadlineMargin"/>, at most a quarter of Session:ReconnectTimeout).
     /// </summary>
     /// <exception cref="SessionStoreUnavailableException">That moment has passed on this clock: the write is not sent.</exception>
     private long RedisDeadline(DateTimeOffset deadline)
     {
-        var redisDeadline = deadline - DeadlineMargin;
+        var redisDeadline = deadline - _margin;
         if (redisDeadline <= time.GetUtcNow())
             throw new SessionStoreUnavailableException("Too little of the wait for the store was left to send the write; it was not sent.") { MayHaveRun = false };
         return redisDeadline.ToUnixTimeMilliseconds();

@@ -8,7 +8,7 @@ namespace SessionFunctions.Tests;
 /// </summary>
 public sealed class HostileClientTests : IDisposable
 {
-    private readonly SessionApiFactory _api = SessionApiFactory.WithMemory(("Session:UserIdPath", "/user/id"));
+    private readonly SessionApiFactory _api = SessionApiFactory.WithMemory(("Session:UserIdPath", "/user/id"), ("Session:DangerouslyTrustClientsWithUserId", "true"));
 
     public void Dispose() => _api.Dispose();
 
