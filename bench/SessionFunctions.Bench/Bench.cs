@@ -85,7 +85,7 @@ public sealed partial class Bench : IAsyncDisposable
 
     // What our server stores for a new session's cookie object with the default options; checked at start.
     private const string CookiePrefix = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000}""";
-    private const string SessionJson = CookiePrefix + ""","count":{n},"user":"ada"}""";
+    private const string SessionJson = CookiePrefix + ""","count":{n},"name":"ada"}""";
 
     /// <summary>The sets of sessions, each of <see cref="SessionCount"/>: name and the length of the stored JSON (0: small, about 100 characters).</summary>
     public static IReadOnlyList<(string Name, int Length)> SessionSets { get; } = [("small", 0), ("1k", 1024), ("16k", 16 * 1024), ("60k", 60 * 1024)];
@@ -102,9 +102,9 @@ public sealed partial class Bench : IAsyncDisposable
     private static string Fields(string size, string count, string? index = null)
     {
         var length = SessionSets.Single(s => s.Name == size).Length;
-        var fields = $"\"count\":{count},\"user\":\"ada\"" + (index is null ? "" : $",\"i\":{index}");
+        var fields = $"\"count\":{count},\"name\":\"ada\"" + (index is null ? "" : $",\"i\":{index}");
         if (length == 0) return fields;
-        // {"cookie":{…},"count":0,"user":"ada","pad":"…"}: the padding makes up the rest.
+        // {"cookie":{…},"count":0,"name":"ada","pad":"…"}: the padding makes up the rest.
         var pad = length - (CookiePrefix.Length + 1 + fields.Replace(count, "0", StringComparison.Ordinal).Length + ",\"pad\":\"\"}".Length);
         return fields + ",\"pad\":\"" + new string('x', pad) + "\"";
     }
@@ -120,7 +120,7 @@ public sealed partial class Bench : IAsyncDisposable
         new("read", "GET an existing, unchanged session",
             new("ours", "GET", "/api/session"), new("koa", "GET", "/session"), new("limit", "GET", "/limit/read")),
         new("write", "change one field and save; the limit is a blind SETEX (as in the first benchmark)",
-            new("ours", "PUT", "/api/session", """{"count":{n},"user":"ada"}"""), new("koa", "POST", "/session/increment"),
+            new("ours", "PUT", "/api/session", """{"count":{n},"name":"ada"}"""), new("koa", "POST", "/session/increment"),
             new("limit", "PUT", "/limit/write", SessionJson)),
         new("create", "a new session per request",
             new("ours", "POST", "/api/session", """{"count":1}""", WithCookies: false),
