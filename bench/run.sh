@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, in one command: builds Release, installs what it needs (redis-server, wrk, node, the Koa app's
-# packages), runs every workload on ours, koa and the limit server, and writes bench/results/latest.md and its chart,
-# bench/results/latest.svg.
+# packages), runs every workload on ours, koa, the ASP.NET Core Session peer and the limit server, and writes
+# bench/results/latest.md and its chart, bench/results/latest.svg.
 # Usage: bash bench/run.sh [--duration 5] [--rounds 3] [--connections 16] [--soak 60]
 #                          [--warmup 5] [--size-rounds N] [--no-count] [--workloads read,patch,…]
 #        bash bench/run.sh --chart-only    (redraws latest.svg from latest.md; runs nothing, installs nothing)
@@ -22,4 +22,5 @@ fi
 
 dotnet build -c Release SessionFunctions.Server -v q -nologo >/dev/null
 dotnet build -c Release bench/LimitServer -v q -nologo >/dev/null
+dotnet build -c Release bench/AspNetCoreSessionPeer -v q -nologo >/dev/null
 dotnet run -c Release --project bench/SessionFunctions.Bench -- "$@"

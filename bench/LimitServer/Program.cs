@@ -5,14 +5,15 @@ using System.Text;
 using StackExchange.Redis;
 
 // The physical limit of the session API's work: per request, the one Redis command the operation cannot do without,
-// and nothing else (no signature, no JSON, no change detection). Same Redis client (StackExchange.Redis), same key
-// layout, same commands as the API where the API has one:
+// and nothing else (no signature, no JSON, no change detection). Same Redis client as the API (StackExchange.Redis, the
+// version Directory.Packages.props pins for every project), same key layout, same commands where the API has one:
 //   read           GET
 //   write          SETEX, blind (koa-redis' write; kept so the first benchmark's ratio stays comparable)
 //   create         SETEX under a new id
 //   rolling        GETEX … EX (read and refresh the TTL in one command)
 //   cas            a compare-and-set script through EVALSHA, against the hash of the value this instance last wrote
-//                  (the API's save: write only over the value the save started from); answers ETag and the value
+//                  (the API's save: write only over the value the save started from; the API's script also checks the
+//                  write's deadline against Redis's TIME first, which this one leaves out); answers ETag and the value
 //   cas-if-match   the same script against the client's If-Match (the API's conditional save); 412 on a mismatch
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
@@ -24,8 +25,8 @@ var database = redis.GetDatabase();
 var ttl = TimeSpan.FromDays(1);
 var ttlSeconds = (long)ttl.TotalSeconds;
 
-// The API's compare-and-set, the same script: nil when the key is missing, {0, current} when it holds another value,
-// {1} when written.
+// The API's compare-and-set without its deadline check (TIME): nil when the key is missing, {0, current} when it holds
+// another value, {1} when written.
 const string CompareAndSet = """
     local current = redis.call('GET', KEYS[1])
     if not current then return false end
@@ -88,7 +89,7 @@ app.MapPost("/limit/create", async (HttpContext http) =>
 });
 
 // Rolling: koa's re-save writes the same text with a fresh TTL; GETEX reads it and refreshes the TTL in one command.
-// StackExchange.Redis 1.x has no typed GETEX, so it goes through ExecuteAsync, as the API's does.
+// Sent through ExecuteAsync, as the API sends it.
 app.MapGet("/limit/rolling", async (HttpContext http) =>
 {
     var value = await database.ExecuteAsync("GETEX", (RedisKey)Key(http.Request), "EX", ttlSeconds);

@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,12 +15,14 @@ namespace SessionFunctions.Bench;
 /// <param name="ContentType">The body's media type.</param>
 /// <param name="Sessions">Which set of sessions the cookies come from (<see cref="Bench.SessionSets"/>).</param>
 /// <param name="IfMatch">Send each session's current ETag as <c>If-Match</c>, learning the next one from each answer.</param>
+/// <param name="CountStatuses">Count the answers by status, so that 409s are reported apart from other failures.</param>
 public sealed record Target(string Server, string Method, string Path, string? Body = null, bool WithCookies = true,
-    string ContentType = "application/json", string Sessions = "small", bool IfMatch = false);
+    string ContentType = "application/json", string Sessions = "small", bool IfMatch = false, bool CountStatuses = false);
 
-public sealed record Workload(string Name, string Description, Target Ours, Target Koa, Target Limit)
+/// <summary>A workload: what wrk sends to each of the four servers, measured one after another.</summary>
+public sealed record Workload(string Name, string Description, Target Ours, Target Koa, Target Peer, Target Limit)
 {
-    public IEnumerable<Target> Targets => [Ours, Koa, Limit];
+    public IEnumerable<Target> Targets => [Ours, Koa, Peer, Limit];
 }
 
 /// <summary>A measured run: wrk's numbers and the Redis commands it caused.</summary>
@@ -80,19 +82,28 @@ public sealed record RoundTripCount(string Workload, string Server, CommandTally
 public sealed partial class Bench : IAsyncDisposable
 {
     private const string Key = "bench-signing-key";
-    private const int SessionCount = 64;
+    /// <summary>The peer's session cookie (ASP.NET Core's default name).</summary>
+    private const string PeerCookie = ".AspNetCore.Session=";
     private static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(250);
 
     // What our server stores for a new session's cookie object with the default options; checked at start.
     private const string CookiePrefix = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000}""";
     private const string SessionJson = CookiePrefix + ""","count":{n},"name":"ada"}""";
 
-    /// <summary>The sets of sessions, each of <see cref="SessionCount"/>: name and the length of the stored JSON (0: small, about 100 characters).</summary>
-    public static IReadOnlyList<(string Name, int Length)> SessionSets { get; } = [("small", 0), ("1k", 1024), ("16k", 16 * 1024), ("60k", 60 * 1024)];
+    /// <summary>
+    /// The sets of sessions: name, the length of the JSON our server stores (0: small, about 100 characters) and how many.
+    /// "hot" is one small session that every connection of the hot workload saves.
+    /// </summary>
+    public static IReadOnlyList<(string Name, int Length, int Count)> SessionSets { get; } =
+        [("small", 0, 64), ("1k", 1024, 64), ("16k", 16 * 1024, 64), ("60k", 60 * 1024, 64), ("hot", 0, 1)];
 
     private readonly BenchSettings _settings;
     private readonly List<Service> _services = [];
+    // Ours, koa and the limit server share sessions (the same cookies and keys); the peer has its own, made through its API.
     private readonly Dictionary<string, List<(string Sid, string Cookies)>> _sessions = [];
+    private readonly Dictionary<string, List<(string Sid, string Cookies)>> _peerSessions = [];
+    // The peer's Data Protection key ring, for this run only.
+    private readonly string _peerKeys = Path.Combine(Path.GetTempPath(), "bench-peer-keys-" + Guid.NewGuid().ToString("N"));
     private ConnectionMultiplexer? _redis;
     private int _redisPort;
 
@@ -115,39 +126,59 @@ public sealed partial class Bench : IAsyncDisposable
     /// <summary>What the limit server writes: the whole session, as our server stores it.</summary>
     private static string Stored(string size, string? index = null) => CookiePrefix + "," + Fields(size, "{n}", index) + "}";
 
+    // The peer (bench/AspNetCoreSessionPeer): ASP.NET Core Session. It has no ETag, no conditional request and no rolling
+    // option (every request slides the key's expiry), so it gets its plain read and its blind PUT where those are asked for.
+    private const string PeerPath = "/peer/session";
+
     public static IReadOnlyList<Workload> Workloads { get; } =
     [
         new("read", "GET an existing, unchanged session",
-            new("ours", "GET", "/api/session"), new("koa", "GET", "/session"), new("limit", "GET", "/limit/read")),
+            new("ours", "GET", "/api/session"), new("koa", "GET", "/session"), new("peer", "GET", PeerPath),
+            new("limit", "GET", "/limit/read")),
         new("write", "change one field and save; the limit is a blind SETEX (as in the first benchmark)",
             new("ours", "PUT", "/api/session", """{"count":{n},"name":"ada"}"""), new("koa", "POST", "/session/increment"),
+            new("peer", "PUT", PeerPath, """{"count":{n},"name":"ada"}"""),
             new("limit", "PUT", "/limit/write", SessionJson)),
         new("create", "a new session per request",
             new("ours", "POST", "/api/session", """{"count":1}""", WithCookies: false),
             new("koa", "POST", "/session/merge", """{"count":1}""", WithCookies: false),
+            new("peer", "POST", PeerPath, """{"count":1}""", WithCookies: false),
             new("limit", "POST", "/limit/create", SessionJson, WithCookies: false)),
-        new("rolling", "GET with rolling on (refresh the TTL, re-send the cookie); the limit is one GETEX",
-            new("ours-rolling", "GET", "/api/session"), new("koa-rolling", "GET", "/session"), new("limit", "GET", "/limit/rolling")),
-        new("patch", "change one field (ours: PATCH merge-patch; koa: POST /session/merge); the limit is one compare-and-set",
+        new("rolling", "GET with rolling on (refresh the TTL, re-send the cookie; the peer's every read slides the TTL); the limit is one GETEX",
+            new("ours-rolling", "GET", "/api/session"), new("koa-rolling", "GET", "/session"), new("peer", "GET", PeerPath),
+            new("limit", "GET", "/limit/rolling")),
+        new("patch", "change one field (ours and the peer: PATCH merge-patch; koa: POST /session/merge); the limit is one compare-and-set",
             new("ours", "PATCH", "/api/session", """{"count":{n}}""", ContentType: "application/merge-patch+json"),
             new("koa", "POST", "/session/merge", """{"count":{n}}"""),
+            new("peer", "PATCH", PeerPath, """{"count":{n}}""", ContentType: "application/merge-patch+json"),
             new("limit", "PUT", "/limit/cas", SessionJson)),
-        new("put-if-match", "PUT with If-Match naming the current value (koa has none: its PUT); the limit is one compare-and-set",
+        new("put-if-match", "PUT with If-Match naming the current value (koa and the peer have none: their PUT); the limit is one compare-and-set",
             new("ours", "PUT", "/api/session", Body("small", "{i}"), IfMatch: true),
             new("koa", "PUT", "/session", Body("small", "{i}"), IfMatch: true),
+            new("peer", "PUT", PeerPath, Body("small", "{i}"), IfMatch: true),
             new("limit", "PUT", "/limit/cas-if-match", Stored("small", "{i}"), IfMatch: true)),
         new("write-indexed", "as write, with the user index on (Session:UserIdPath = /user): each save also refreshes the session's index entry",
             new("ours-indexed", "PUT", "/api/session", """{"count":{n},"user":"ada"}"""), new("koa", "POST", "/session/increment"),
+            new("peer", "PUT", PeerPath, """{"count":{n},"name":"ada"}"""),
             new("limit", "PUT", "/limit/write", SessionJson)),
         .. SessionSets.Where(s => s.Length > 0).SelectMany(s => new Workload[]
         {
             new($"read-{s.Name}", $"GET a session of {s.Length} characters",
                 new("ours", "GET", "/api/session", Sessions: s.Name), new("koa", "GET", "/session", Sessions: s.Name),
+                new("peer", "GET", PeerPath, Sessions: s.Name),
                 new("limit", "GET", "/limit/read", Sessions: s.Name)),
             new($"write-{s.Name}", $"PUT a session of {s.Length} characters with one field changed; the limit is one compare-and-set",
                 new("ours", "PUT", "/api/session", Body(s.Name), Sessions: s.Name), new("koa", "PUT", "/session", Body(s.Name), Sessions: s.Name),
+                new("peer", "PUT", PeerPath, Body(s.Name), Sessions: s.Name),
                 new("limit", "PUT", "/limit/cas", Stored(s.Name), Sessions: s.Name)),
         }),
+        // Every connection saves the same session, without If-Match: ours and the limit write only over the value the save
+        // started from, and answer 409 after three conflicts in a row; koa and the peer write blindly (the last writer wins).
+        new("hot", "16 connections save one session (PUT, no If-Match); 2xx and 409 counted apart; the limit is its compare-and-set",
+            new("ours", "PUT", "/api/session", """{"count":{n},"name":"ada"}""", Sessions: "hot", CountStatuses: true),
+            new("koa", "PUT", "/session", """{"count":{n},"name":"ada"}""", Sessions: "hot", CountStatuses: true),
+            new("peer", "PUT", PeerPath, """{"count":{n},"name":"ada"}""", Sessions: "hot", CountStatuses: true),
+            new("limit", "PUT", "/limit/cas", SessionJson, Sessions: "hot", CountStatuses: true)),
     ];
 
     /// <summary>The workloads this run measures (<c>--workloads</c>, else all).</summary>
@@ -180,9 +211,11 @@ public sealed partial class Bench : IAsyncDisposable
 
         var server = Path.Combine(root, "SessionFunctions.Server", "bin", "Release", "net10.0", "SessionFunctions.Server.dll");
         var limit = Path.Combine(root, "bench", "LimitServer", "bin", "Release", "net10.0", "LimitServer.dll");
+        var peer = Path.Combine(root, "bench", "AspNetCoreSessionPeer", "bin", "Release", "net10.0", "AspNetCoreSessionPeer.dll");
         var koa = Path.Combine(root, "SessionFunctions.Tests", "KoaReferenceApp");
-        foreach (var file in new[] { server, limit, Path.Combine(koa, "node_modules", "koa-generic-session", "package.json") })
+        foreach (var file in new[] { server, limit, peer, Path.Combine(koa, "node_modules", "koa-generic-session", "package.json") })
             if (!File.Exists(file)) throw new InvalidOperationException($"{file} is missing: run bench/run.sh, which builds and installs it.");
+        RedisClient = SameRedisClient(server, limit, peer);
 
         Dictionary<string, string> Ours(bool rolling, bool indexed)
         {
@@ -219,24 +252,54 @@ public sealed partial class Bench : IAsyncDisposable
             var port = Service.FreePort();
             _services.Add(await Service.StartAsync(name, "node", ["server.js"], koa, port, new Dictionary<string, string>(Koa(rolling)) { ["PORT"] = $"{port}" }));
         }
+        var peerPort = Service.FreePort();
+        _services.Add(await Service.StartAsync("peer", "dotnet", [peer, "--urls", $"http://127.0.0.1:{peerPort}"], root, peerPort,
+            new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Logging__LogLevel__Default"] = "Warning",
+                ["Redis__ConnectionString"] = connection,
+                ["DataProtection__KeysDirectory"] = _peerKeys,
+            }));
         var limitPort = Service.FreePort();
         _services.Add(await Service.StartAsync("limit", "dotnet", [limit, "--urls", $"http://127.0.0.1:{limitPort}"], root, limitPort,
             new Dictionary<string, string> { ["Redis__ConnectionString"] = connection }));
     }
 
+    /// <summary>The StackExchange.Redis every .NET server of this run uses, e.g. "StackExchange.Redis 3.4.35"; set at start.</summary>
+    public string RedisClient { get; private set; } = "";
+
     /// <summary>
-    /// Sessions created by our server, <see cref="SessionCount"/> of each set; Koa and the limit server use the very same
-    /// cookies and keys.
+    /// The StackExchange.Redis next to each .NET server's build, which must be the one this harness was built with (the
+    /// version Directory.Packages.props pins): the servers differ in what they do, not in their Redis client.
+    /// </summary>
+    private static string SameRedisClient(params string[] servers)
+    {
+        static string Version(string assembly) =>
+            (FileVersionInfo.GetVersionInfo(assembly).ProductVersion ?? "?").Split('+')[0];
+        var expected = Version(typeof(ConnectionMultiplexer).Assembly.Location);
+        foreach (var server in servers)
+        {
+            var version = Version(Path.Combine(Path.GetDirectoryName(server)!, "StackExchange.Redis.dll"));
+            if (version != expected)
+                throw new InvalidOperationException($"{Path.GetFileName(server)} runs StackExchange.Redis {version}, not {expected} (Directory.Packages.props).");
+        }
+        return "StackExchange.Redis " + expected;
+    }
+
+    /// <summary>
+    /// Sessions created by our server, as many as each set has; Koa and the limit server use the very same cookies and keys.
+    /// The peer's, the same fields, are created through its own API: its cookie and its store are its own.
     /// </summary>
     private async Task CreateSessionsAsync()
     {
         using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(Find("ours").Url) };
         var database = _redis!.GetDatabase();
-        foreach (var (set, length) in SessionSets)
+        foreach (var (set, length, count) in SessionSets)
         {
             var sessions = new List<(string, string)>();
             var body = "{" + Fields(set, "0") + "}";
-            for (var i = 0; i < SessionCount; i++)
+            for (var i = 0; i < count; i++)
             {
                 using var content = new StringContent(body, Encoding.UTF8, "application/json");
                 using var response = await http.PostAsync("/api/session", content);
@@ -252,8 +315,37 @@ public sealed partial class Bench : IAsyncDisposable
                 throw new InvalidOperationException($"Our server stored {Shorten(stored)}, not {Shorten(expected)}: update Bench.CookiePrefix.");
             if (length > 0 && stored.Length != length) throw new InvalidOperationException($"A {set} session is {stored.Length} characters, not {length}.");
             _sessions[set] = sessions;
+            _peerSessions[set] = await CreatePeerSessionsAsync(body, count);
         }
     }
+
+    /// <summary>
+    /// <paramref name="count"/> sessions of the peer holding the fields of <paramref name="body"/>, each checked by reading
+    /// it back. There is no sid to know: the peer's cookie is data-protected, and nothing here reads its keys in Redis.
+    /// </summary>
+    private async Task<List<(string Sid, string Cookies)>> CreatePeerSessionsAsync(string body, int count)
+    {
+        using var http = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = new Uri(Find("peer").Url) };
+        var sessions = new List<(string, string)>();
+        for (var i = 0; i < count; i++)
+        {
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync(PeerPath, content);
+            response.EnsureSuccessStatusCode();
+            var cookie = response.Headers.GetValues("Set-Cookie").Select(h => h.Split(';')[0]).Single(p => p.StartsWith(PeerCookie, StringComparison.Ordinal));
+            using var read = new HttpRequestMessage(HttpMethod.Get, PeerPath);
+            read.Headers.Add("Cookie", cookie);
+            using var answer = await http.SendAsync(read);
+            var text = await answer.Content.ReadAsStringAsync();
+            if (!answer.IsSuccessStatusCode || text != body)
+                throw new InvalidOperationException($"The peer answered {(int)answer.StatusCode} {Shorten(text)} for a session of {Shorten(body)}.");
+            sessions.Add(("", cookie));
+        }
+        return sessions;
+    }
+
+    /// <summary>The sessions of a target's set: the peer's own, or those ours, koa and the limit server share.</summary>
+    private List<(string Sid, string Cookies)> SessionsOf(Target target) => (target.Server == "peer" ? _peerSessions : _sessions)[target.Sessions];
 
     private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
 
@@ -272,7 +364,8 @@ public sealed partial class Bench : IAsyncDisposable
                 foreach (var target in workload.Targets)
                 {
                     var measurement = await MeasureAsync(workload, target, round, _settings.DurationSeconds);
-                    Console.Error.WriteLine($"round {round} {workload.Name,-12} {target.Server,-13} {measurement.Wrk.RequestsPerSecond,10:F0} req/s  p99 {measurement.Wrk.P99Ms,7:F2} ms  {measurement.CommandsPerRequest:F2} cmd/req (+{measurement.SelectsPerRequest:F2} SELECT)  errors {measurement.Wrk.Errors} ({measurement.Wrk.NonSuccess} not 2xx)");
+                    var conflicts = measurement.Wrk.ConflictsPerSecond is { } c ? $"  409/s {c:F0}" : "";
+                    Console.Error.WriteLine($"round {round} {workload.Name,-13} {target.Server,-13} {measurement.Wrk.RequestsPerSecond,10:F0} req/s  2xx/s {measurement.Wrk.SuccessPerSecond,7:F0}{conflicts}  p99 {measurement.Wrk.P99Ms,7:F2} ms  {measurement.CommandsPerRequest:F2} cmd/req (+{measurement.SelectsPerRequest:F2} SELECT)  errors {measurement.Wrk.Errors} ({measurement.Wrk.NonSuccess} not 2xx)");
                     measurements.Add(measurement);
                 }
             }
@@ -282,7 +375,9 @@ public sealed partial class Bench : IAsyncDisposable
 
     /// <summary>The rounds a workload gets: the size variants may get fewer (<c>--size-rounds</c>) to bound the run.</summary>
     public int RoundsOf(Workload workload) =>
-        workload.Ours.Sessions == "small" ? _settings.Rounds : Math.Min(_settings.Rounds, _settings.SizeRounds ?? _settings.Rounds);
+        SessionSets.Single(s => s.Name == workload.Ours.Sessions).Length == 0
+            ? _settings.Rounds
+            : Math.Min(_settings.Rounds, _settings.SizeRounds ?? _settings.Rounds);
 
     /// <summary>
     /// Round trips per request: after the rounds, each server gets each workload's requests once more, one at a time
@@ -298,7 +393,8 @@ public sealed partial class Bench : IAsyncDisposable
         {
             foreach (var target in workload.Targets)
             {
-                await WriteElsewhereAsync(target.Sessions);
+                // The peer keeps nothing between requests (it loads the session every time): its first request is a warm one.
+                if (target.Server != "peer") await WriteElsewhereAsync(target.Sessions);
                 var first = await CountAsync(target, perSession: 1);
                 var warm = await CountAsync(target, perSession: 2);
                 Console.Error.WriteLine($"count {workload.Name,-12} {target.Server,-13} first {first}; warm {warm}");
@@ -332,8 +428,8 @@ public sealed partial class Bench : IAsyncDisposable
     private async Task<CommandTally> CountAsync(Target target, int perSession)
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = new Uri(Find(target.Server).Url) };
-        var sessions = _sessions[target.Sessions];
-        var etags = target.IfMatch ? await CurrentETagsAsync(sessions) : null;
+        var sessions = SessionsOf(target);
+        var etags = target.IfMatch ? await ETagsAsync(target, sessions) : null;
         var failed = 0L;
         var counter = Interlocked.Add(ref _counter, 10_000_000);
         await using var monitor = await RedisMonitor.StartAsync(_redisPort);
@@ -398,7 +494,7 @@ public sealed partial class Bench : IAsyncDisposable
 
     private async Task<Dictionary<string, string>> EnvironmentAsync(Target target)
     {
-        var sessions = _sessions[target.Sessions];
+        var sessions = SessionsOf(target);
         var environment = new Dictionary<string, string>
         {
             ["METHOD"] = target.Method,
@@ -410,9 +506,17 @@ public sealed partial class Bench : IAsyncDisposable
         };
         if (target.Body is not null) environment["BODY"] = target.Body;
         if (!target.WithCookies) environment["NO_COOKIES"] = "1";
-        if (target.IfMatch) environment["ETAGS"] = string.Join("|", await CurrentETagsAsync(sessions));
+        if (target.IfMatch) environment["ETAGS"] = string.Join("|", await ETagsAsync(target, sessions));
+        if (target.CountStatuses) environment["COUNT_STATUS"] = "1";
         return environment;
     }
+
+    /// <summary>
+    /// The If-Match of each session: our ETags; the peer has none, and ignores what it is sent, as koa does, but wrk still
+    /// needs one per session to keep every session to one request at a time.
+    /// </summary>
+    private async Task<List<string>> ETagsAsync(Target target, List<(string Sid, string Cookies)> sessions) =>
+        target.Server == "peer" ? [.. sessions.Select(_ => "\"peer-has-no-etag\"")] : await CurrentETagsAsync(sessions);
 
     /// <summary>Each session's ETag now, as our server would send it: the SHA-1 of the stored text, quoted.</summary>
     private async Task<List<string>> CurrentETagsAsync(List<(string Sid, string Cookies)> sessions)
@@ -447,5 +551,6 @@ public sealed partial class Bench : IAsyncDisposable
     {
         _redis?.Dispose();
         foreach (var service in Enumerable.Reverse(_services)) await service.DisposeAsync();
+        if (Directory.Exists(_peerKeys)) Directory.Delete(_peerKeys, recursive: true);
     }
 }

@@ -20,7 +20,7 @@ var results = await bench.RunAsync();
 var roundTrips = settings.CountRoundTrips ? await bench.CountRoundTripsAsync() : null;
 var soak = settings.SoakSeconds > 0 ? await bench.SoakAsync() : null;
 Console.Error.WriteLine($"measured in {(DateTime.UtcNow - started).TotalMinutes:F1} min");
-var conditionsLine = Report.Conditions(settings);
+var conditionsLine = Report.Conditions(settings, bench.RedisClient);
 var summaries = Report.Summarize(results, roundTrips);
 var report = Report.Markdown(conditionsLine, summaries, bench.PeakRss(), soak, settings.SoakSeconds, roundTrips);
 

@@ -47,6 +47,8 @@ public sealed class RedisMonitor : IAsyncDisposable
     /// </summary>
     public async Task<(Dictionary<string, long> Commands, long Selects)> StopAsync(int port)
     {
+        // A command sent fire-and-forget after the answer (the peer's EXPIRE after each HMGET) may still be on its way.
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
         // A bare connection: StackExchange.Redis would send a SELECT of its own before the ECHO.
         using (var client = new TcpClient())
         {

@@ -11,7 +11,23 @@ namespace SessionFunctions.Bench;
 /// <param name="P50Ms">Median latency.</param>
 /// <param name="P99Ms">99th percentile latency.</param>
 /// <param name="NonSuccess">Answers other than 2xx or 3xx alone.</param>
-public sealed record WrkResult(double RequestsPerSecond, long Requests, long Errors, double P50Ms, double P99Ms, long NonSuccess = 0);
+/// <param name="Statuses">Answers by status, when the run counted them (<c>COUNT_STATUS</c>); else null.</param>
+public sealed record WrkResult(double RequestsPerSecond, long Requests, long Errors, double P50Ms, double P99Ms, long NonSuccess = 0,
+    IReadOnlyDictionary<int, long>? Statuses = null)
+{
+    /// <summary>2xx answers per second: the statuses when counted, else every answer wrk did not count as non-2xx/3xx.</summary>
+    public double SuccessPerSecond => Requests == 0 ? 0 : RequestsPerSecond * (Statuses is { } statuses
+        ? statuses.Where(s => s.Key is >= 200 and < 300).Sum(s => s.Value)
+        : Requests - NonSuccess) / Requests;
+
+    /// <summary>409 answers per second, when the statuses were counted; else null.</summary>
+    public double? ConflictsPerSecond => Statuses is { } statuses
+        ? Requests == 0 ? 0 : RequestsPerSecond * statuses.GetValueOrDefault(409) / Requests
+        : null;
+
+    /// <summary>409 answers, when the statuses were counted; else 0.</summary>
+    public long Conflicts => Statuses?.GetValueOrDefault(409) ?? 0;
+}
 
 /// <summary>Runs wrk (Debian's package) with bench/wrk/sessions.lua and parses its report.</summary>
 public static partial class Wrk
@@ -45,10 +61,16 @@ public static partial class Wrk
         var socketErrors = SocketErrorsRegex().Match(output) is { Success: true } s
             ? s.Groups.Values.Skip(1).Sum(g => long.Parse(g.Value, CultureInfo.InvariantCulture))
             : 0;
+        var statuses = StatusRegex().Matches(output).ToDictionary(
+            m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), m => long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
         return new WrkResult(
             double.Parse(RpsRegex().Match(output).Groups[1].Value, CultureInfo.InvariantCulture),
-            requests, errors + socketErrors, Latency("50"), Latency("99"), errors);
+            requests, errors + socketErrors, Latency("50"), Latency("99"), errors, statuses.Count == 0 ? null : statuses);
     }
+
+    // Printed by wrk/sessions.lua's done() when COUNT_STATUS is set.
+    [GeneratedRegex(@"^status (\d{3}) (\d+)$", RegexOptions.Multiline)]
+    private static partial Regex StatusRegex();
 
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]
     private static partial Regex RpsRegex();

@@ -6,6 +6,8 @@
 -- each request sends its session's ETag as If-Match, and learns the next one from the response, which must hold
 -- "i":<index> (the session's body does); a session waiting for its answer is skipped, so two requests never race for
 -- one session and every If-Match names the current value.
+-- COUNT_STATUS counts the answers by status (a save that lost to another writer answers 409, for instance) and prints
+-- one "status <code> <count>" line per status when the run ends.
 local cookies = {}
 for cookie in string.gmatch(os.getenv("COOKIES") or "", "[^|]+") do table.insert(cookies, cookie) end
 local method = os.getenv("METHOD") or "GET"
@@ -14,6 +16,7 @@ local body = os.getenv("BODY")
 local content_type = os.getenv("CONTENT_TYPE") or "application/json"
 local use_cookies = os.getenv("NO_COOKIES") == nil
 local counter = tonumber(os.getenv("COUNTER_START") or "0")
+local count_statuses = os.getenv("COUNT_STATUS") ~= nil
 
 local etags = nil
 local busy = {}
@@ -51,12 +54,29 @@ request = function()
   return wrk.format(method, path, headers, payload)
 end
 
-if os.getenv("ETAGS") then
+-- Answers by status, in each thread's state; done() (in the main state) reads them through the threads setup() kept.
+statuses = {}
+local threads = {}
+if count_statuses then setup = function(thread) table.insert(threads, thread) end end
+
+if etags or count_statuses then
   response = function(status, headers, response_body)
+    if count_statuses then statuses[status] = (statuses[status] or 0) + 1 end
+    if not etags then return end
     local i = tonumber(string.match(response_body or "", '"i":(%d+)'))
     if not i then return end
     busy[i + 1] = nil
     local etag = headers["ETag"] or headers["etag"] or headers["Etag"]
     if etag then etags[i + 1] = etag end
+  end
+end
+
+if count_statuses then
+  done = function(summary, latency, requests)
+    local total = {}
+    for _, thread in ipairs(threads) do
+      for status, n in pairs(thread:get("statuses") or {}) do total[status] = (total[status] or 0) + n end
+    end
+    for status, n in pairs(total) do io.write(string.format("status %d %d\n", status, n)) end
   end
 end
