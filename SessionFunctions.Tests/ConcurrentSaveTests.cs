@@ -140,8 +140,8 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
     {
         var (api, writer, client) = await StartWithSessionAsync("""{"count":1}""");
         using var host = api;
-        const int writes = 5_000;
-        for (var i = 0; i < writes; i++)
+        const int Writes = 5_000;
+        for (var i = 0; i < Writes; i++)
             writer.Values.Enqueue($$"""{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":{{3600000 + i}}},"count":1}""");
 
         var response = await client.PutAsync("""{"count":2}""");
@@ -149,7 +149,7 @@ public sealed class ConcurrentSaveTests(RedisServer redis)
         Assert.Equal(409, response.Status);
         Assert.Equal(SessionProblem.Conflict.Type, response.ProblemType);
         Assert.Contains("kept changing", response.Json["detail"]!.GetValue<string>());
-        Assert.InRange(writes - writer.Values.Count, 3, writes - 1); // retried, and gave up within the budget
+        Assert.InRange(Writes - writer.Values.Count, 3, Writes - 1); // retried, and gave up within the budget
         Assert.Contains("\"count\":1", await StoredAsync(writer.Sid!));
     }
 
