@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using SessionFunctions.Lifecycle;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

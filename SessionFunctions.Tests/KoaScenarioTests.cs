@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using SessionFunctions.Cookies;
+using SessionFunctions.Http;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;
 

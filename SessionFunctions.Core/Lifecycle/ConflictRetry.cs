@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// How long a save (or a regenerate) keeps retrying when another writer changed the session first: within one instance

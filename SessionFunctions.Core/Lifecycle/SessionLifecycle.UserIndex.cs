@@ -4,8 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SessionFunctions.Cookies;
+using SessionFunctions.Diagnostics;
+using SessionFunctions.Storage;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// The user index (<c>Session:UserIdPath</c>): which sessions a user has, so that they can be listed and signed out.

@@ -1,4 +1,7 @@
-namespace SessionFunctions;
+using SessionFunctions.Configuration;
+using SessionFunctions.Storage;
+
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// Orders the saves of one session within this instance: one at a time, in arrival order, so they never conflict with

@@ -1,8 +1,11 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Diagnostics;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// The store as the lifecycle sees it, as Spring Session's <c>RedisSessionRepository</c> hides Redis: sessions by id,

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>A usable session as the store holds it: parsed, the exact text it was parsed from, and that text's hash.</summary>
 /// <param name="Data">The session object.</param>
