@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Storage;
 using StackExchange.Redis;
 
 namespace SessionFunctions.Redis;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using SessionFunctions;
 using SessionFunctions.Redis;
+using SessionFunctions.Storage;
 using StackExchange.Redis;
 using StackExchange.Redis.Configuration;
 

@@ -1,4 +1,5 @@
 using SessionFunctions;
+using SessionFunctions.Configuration;
 using SessionFunctions.Server;
 
 var builder = WebApplication.CreateBuilder(args);

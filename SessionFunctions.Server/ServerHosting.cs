@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using SessionFunctions;
+using SessionFunctions.Configuration;
+using SessionFunctions.Lifecycle;
 
 namespace SessionFunctions.Server;
 

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using SessionFunctions.Configuration;
+using SessionFunctions.Http;
 
 namespace SessionFunctions.Server;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
+using SessionFunctions.Http;
 
 namespace SessionFunctions.Server;
 

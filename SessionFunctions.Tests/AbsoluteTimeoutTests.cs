@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SessionFunctions.Cookies;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using SessionFunctions.Http;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Playwright;
+using SessionFunctions.Http;
 using SessionFunctions.Tests.Infrastructure;
+
 using Cookie = Microsoft.Playwright.BrowserContextCookiesResult;
 
 namespace SessionFunctions.Tests;

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using SessionFunctions.Http;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

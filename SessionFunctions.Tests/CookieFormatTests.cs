@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Extensibility;
+using SessionFunctions.Storage;
 
 namespace SessionFunctions.Tests;
 

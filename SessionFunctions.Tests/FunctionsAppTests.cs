@@ -1,5 +1,4 @@
 extern alias functions;
-
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
@@ -17,6 +16,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Diagnostics;
+using SessionFunctions.Http;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 using FunctionsApp = functions::SessionFunctions.Functions;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using SessionFunctions.Cookies;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

@@ -1,3 +1,4 @@
+using SessionFunctions.Http;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

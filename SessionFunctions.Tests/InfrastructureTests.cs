@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using SessionFunctions.Configuration;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

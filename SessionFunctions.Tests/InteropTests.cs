@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using SessionFunctions.Cookies;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

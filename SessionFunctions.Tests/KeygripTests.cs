@@ -1,3 +1,5 @@
+using SessionFunctions.Cookies;
+
 namespace SessionFunctions.Tests;
 
 /// <summary>

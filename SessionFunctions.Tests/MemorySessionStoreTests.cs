@@ -1,3 +1,4 @@
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

@@ -8,6 +8,10 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Http;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

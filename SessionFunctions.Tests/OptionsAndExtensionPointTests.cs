@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using SessionFunctions.Cookies;
+using SessionFunctions.Extensibility;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

@@ -1,4 +1,5 @@
 using System.Reflection;
+using SessionFunctions.Http;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

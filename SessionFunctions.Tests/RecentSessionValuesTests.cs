@@ -1,3 +1,5 @@
+using SessionFunctions.Cookies;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

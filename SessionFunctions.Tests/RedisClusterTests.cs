@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionFunctions.Redis;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;
 

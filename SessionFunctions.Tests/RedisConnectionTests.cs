@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using SessionFunctions.Http;
 using SessionFunctions.Redis;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -8,6 +8,7 @@ using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SessionFunctions.Http;
 using SessionFunctions.Redis;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;

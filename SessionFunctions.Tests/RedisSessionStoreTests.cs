@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using SessionFunctions.Redis;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;
 

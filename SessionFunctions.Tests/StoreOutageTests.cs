@@ -2,6 +2,10 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Moq;
+using SessionFunctions.Cookies;
+using SessionFunctions.Extensibility;
+using SessionFunctions.Http;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Storage;
 
 namespace SessionFunctions.Tests;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SessionFunctions.Configuration;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;
 

@@ -7,6 +7,7 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using SessionFunctions.Diagnostics;
 
 namespace SessionFunctions.Functions;
 

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// The browser origins trusted to call the API with credentials, bound from the <c>Cors</c> configuration section.

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>Checks <c>Cors:AllowedOrigins</c> at startup, naming the entry that is wrong.</summary>
 internal sealed class CrossOriginOptionsValidator : IValidateOptions<CrossOriginOptions>

@@ -1,8 +1,9 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
+using SessionFunctions.Diagnostics;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>Lets a developer run the API without configuring keys: a random key for this process only.</summary>
 public static class DevelopmentSigningKey

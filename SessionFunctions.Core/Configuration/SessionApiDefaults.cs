@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>Default values of the session API, named after their koa-generic-session counterparts.</summary>
 public static class SessionApiDefaults

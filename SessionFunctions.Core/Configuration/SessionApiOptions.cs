@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// Options of the session API, bound from the <c>Session</c> configuration section. Names and defaults follow

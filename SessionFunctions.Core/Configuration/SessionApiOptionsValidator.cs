@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Cookies;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// Checks <see cref="SessionApiOptions"/> at startup. Every failure names the configuration setting, so that a
@@ -65,19 +66,19 @@ internal sealed partial class SessionApiOptionsValidator : IValidateOptions<Sess
     /// </summary>
     private static void ValidateTrust(SessionApiOptions options, Action<string, string> fail)
     {
-        var protectedPaths = ProtectedFields.PathsOf(options);
+        var protectedPaths = ProtectedPaths.Of(options);
         for (var i = 0; i < (options.ProtectedPaths?.Count ?? 0); i++)
         {
             if (options.ProtectedPaths![i] is not { Length: > 1 } path || path[0] != '/')
                 fail($"ProtectedPaths:{i}", $"must be a JSON pointer to a field of the session, such as /user; got '{options.ProtectedPaths[i]}'.");
-            else if (ProtectedFields.Tokens(path)[0] == SessionCookie.PropertyName)
+            else if (JsonPointer.Tokens(path)[0] == SessionCookie.PropertyName)
                 fail($"ProtectedPaths:{i}", "the cookie object is not a field; its options are checked by their own rules.");
         }
         SessionLoginValidator.Validate(options, protectedPaths, fail);
 
         if (options.UserIdPath is not { Length: > 1 } userIdPath || userIdPath[0] != '/' || options.DangerouslyTrustClientsWithUserId) return;
         const string OptOut = "or, if every client may claim any user id, set Session:DangerouslyTrustClientsWithUserId=true";
-        if (!protectedPaths.Any(p => p.Length > 1 && ProtectedFields.Covers(p, userIdPath)))
+        if (!protectedPaths.Any(p => p.Length > 1 && ProtectedPaths.Covers(p, userIdPath)))
         {
             fail("ProtectedPaths",
                 $"must cover Session:UserIdPath ({userIdPath}), or any client could claim any user id and sign that user's devices out; " +

@@ -3,6 +3,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SessionFunctions;
+using SessionFunctions.Configuration;
+using SessionFunctions.Diagnostics;
+using SessionFunctions.Extensibility;
+using SessionFunctions.Http;
+using SessionFunctions.Lifecycle;
+using SessionFunctions.Storage;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// koa's <c>cookie</c> option: the attributes every new session starts with. Each session keeps its own copy

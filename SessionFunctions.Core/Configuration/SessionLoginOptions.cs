@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// The verified login (<c>Session:Login</c>): which OpenID Connect ID tokens <c>POST /api/session/regenerate</c> accepts

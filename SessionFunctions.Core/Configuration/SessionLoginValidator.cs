@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// Checks <c>Session:Login</c> at startup (called by <see cref="SessionApiOptionsValidator"/>), and reads its signing
@@ -56,7 +56,7 @@ internal static class SessionLoginValidator
         {
             if (pointer is not { Length: > 1 } || pointer[0] != '/')
                 fail($"{Section}Claims", $"'{pointer}' is not a JSON pointer to a field of the session, such as /user/id.");
-            else if (!protectedPaths.Any(p => p.Length > 1 && ProtectedFields.Covers(p, pointer)))
+            else if (!protectedPaths.Any(p => p.Length > 1 && ProtectedPaths.Covers(p, pointer)))
                 fail($"{Section}Claims", $"{pointer} is not under Session:ProtectedPaths, so a client could overwrite what the login wrote there.");
             if (Names(names).Length == 0)
                 fail($"{Section}Claims", $"{pointer} names no claim.");

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Cookies;
 
 /// <summary>
 /// crypto-utils/keygrip with its defaults (HMAC-SHA1, base64url without padding): the first key signs,

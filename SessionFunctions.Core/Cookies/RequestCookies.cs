@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Cookies;
 
 /// <summary>
 /// Reads one cookie the way pillarjs/cookies does (<c>/(?:^|;) *name=([^;]*)/</c>): the first match wins, the value is

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SessionFunctions.Configuration;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Cookies;
 
 /// <summary>
 /// The attributes of one session's cookie pair, read from the session's <c>cookie</c> sub-object. As in koa, each

@@ -3,7 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Cookies;
 
 /// <summary>
 /// Writes Set-Cookie headers exactly as pillarjs/cookies does: lower-case attributes in its order

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Diagnostics;
 
 /// <summary>
 /// The session API's log messages, each with a stable id and name. Debug for the hot path (load, recall, store),

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Diagnostics;
 
 /// <summary>
 /// The session API's metrics (<see cref="Meter"/> <c>SessionFunctions</c>) and traces (<see cref="ActivitySource"/>

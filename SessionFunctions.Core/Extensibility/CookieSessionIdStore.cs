@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>koa's default <c>sessionIdStore</c>: the <c>koa.sid</c> + <c>koa.sid.sig</c> cookie pair, signed with Keygrip.</summary>
 public sealed class CookieSessionIdStore : ISessionIdStore

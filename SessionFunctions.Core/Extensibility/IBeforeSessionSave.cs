@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>
 /// koa's <c>beforeSave(ctx, session)</c>: runs just before a session is written. Its changes are stored, but, as in

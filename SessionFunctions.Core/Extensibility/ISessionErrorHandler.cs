@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>
 /// koa's <c>errorHandler(err, type, ctx)</c>, called when a store read or write fails. Throwing fails the request (a store

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>koa's <c>genSid</c>. The result must not contain <c>;</c>; anything else is accepted. Default: <see cref="RandomSessionIdGenerator"/>.</summary>
 public interface ISessionIdGenerator

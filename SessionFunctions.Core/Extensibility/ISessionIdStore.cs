@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
+using SessionFunctions.Cookies;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>
 /// koa's <c>sessionIdStore</c> (get/set/reset): how the sid travels between client and service.

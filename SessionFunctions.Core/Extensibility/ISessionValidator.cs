@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>
 /// koa's <c>valid(ctx, session)</c>: runs on every loaded session. A false result discards the session: the client

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>What a request says about its session id.</summary>
 /// <param name="Id">The verified sid, or null when the request carries none that can be used.</param>

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>koa's default <c>beforeSave</c>: does nothing.</summary>
 public sealed class NoBeforeSessionSave : IBeforeSessionSave

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>koa's default, uid-safe(24): 24 CSPRNG bytes as base64url, 32 characters, 192 bits.</summary>
 public sealed class RandomSessionIdGenerator : ISessionIdGenerator

@@ -1,7 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Extensibility;
 
 /// <summary>koa's default <c>errorHandler</c>: rethrow.</summary>
 public sealed class RethrowSessionErrorHandler : ISessionErrorHandler

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// CSRF protection for every state-changing request (POST, PUT, PATCH, DELETE), following OWASP: Fetch Metadata

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using SessionFunctions.Lifecycle;
+using SessionFunctions.Storage;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// The session's <c>ETag</c> (a strong validator: the <see cref="SessionHash"/> of the stored text, in quotes) and the

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>An RFC 9457 problem body.</summary>
 internal sealed record ProblemBody(string Type, string Title, int Status, string? Detail);

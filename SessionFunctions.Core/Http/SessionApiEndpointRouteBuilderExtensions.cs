@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using SessionFunctions;
+using SessionFunctions.Http;
 
 namespace Microsoft.AspNetCore.Builder;
 

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// The API's routes, below the <c>api</c> prefix. Constants, so the Azure Functions attributes use the same strings as

@@ -5,8 +5,13 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Diagnostics;
+using SessionFunctions.Lifecycle;
+using SessionFunctions.Storage;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// The REST API over the current session: HTTP translation only. Each handler reads the body, calls one operation of
@@ -262,6 +267,9 @@ public sealed class SessionEndpoints
         {
             case SessionProblemException rejected:
                 return rejected.Problem.WriteAsync(http, rejected.Detail);
+            case SessionEditRefusedException refused:
+                var refusal = refused.Reason == SessionEditRefusal.ProtectedField ? SessionProblem.ProtectedField : SessionProblem.InvalidCookie;
+                return refusal.WriteAsync(http, refused.Message);
             case SessionUnreadableException:
                 return SessionProblem.Unreadable.WriteAsync(http);
             case SessionStoreUnavailableException:

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// The API's errors as RFC 9457 problem types. Each has a stable <see cref="Type"/> URI, listed in the README,

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>A request the API rejects with <see cref="Problem"/>.</summary>
 internal sealed class SessionProblemException(SessionProblem problem, string? detail = null) : Exception(detail ?? problem.Title)

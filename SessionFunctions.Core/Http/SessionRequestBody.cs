@@ -2,8 +2,11 @@ using System.Buffers;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
+using SessionFunctions.Cookies;
+using SessionFunctions.Lifecycle;
+using SessionFunctions.Storage;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// Reads and checks a request body: size, encoding, media type, UTF-8, JSON, object shape. Every failure is a 4xx

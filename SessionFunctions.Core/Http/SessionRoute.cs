@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>One endpoint of the API: both hosts map exactly these.</summary>
 /// <param name="Name">The function name in the Azure Functions app.</param>

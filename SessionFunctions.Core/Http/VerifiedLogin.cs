@@ -7,11 +7,11 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using SessionFunctions.Configuration;
+using SessionFunctions.Diagnostics;
+using SessionFunctions.Lifecycle;
 
-namespace SessionFunctions;
-
-/// <summary>What a verified login writes into the new session: JSON pointer → the claim's value.</summary>
-internal sealed record VerifiedUser(IReadOnlyList<KeyValuePair<string, JsonNode?>> Fields);
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// The verified login of <c>POST /api/session/regenerate</c>: an OpenID Connect ID token in <c>Authorization: Bearer</c>,

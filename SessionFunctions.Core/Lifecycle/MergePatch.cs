@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>RFC 7396 JSON Merge Patch: <c>null</c> removes a member, an object merges recursively, anything else replaces.</summary>
 internal static class MergePatch

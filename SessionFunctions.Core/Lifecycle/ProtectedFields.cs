@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// The fields that say who the user is (<c>Session:ProtectedPaths</c>): a client's edit may not add, change or remove
@@ -15,27 +16,8 @@ internal sealed class ProtectedFields
 
     public ProtectedFields(IOptions<SessionApiOptions> options)
     {
-        _paths = [.. PathsOf(options.Value).Select(p => (p, Tokens(p)))];
+        _paths = [.. ProtectedPaths.Of(options.Value).Select(p => (p, JsonPointer.Tokens(p)))];
     }
-
-    /// <summary>The protected pointers in force: the configured ones, else the documented default.</summary>
-    public static IReadOnlyList<string> PathsOf(SessionApiOptions options) =>
-        options.ProtectedPaths is { } configured ? configured
-        : options.DangerouslyTrustClientsWithUserId ? []
-        : ["/" + Tokens(options.UserIdPath is { Length: > 1 } path && path[0] == '/' ? path : SessionLoginDefaults.UserIdPath)[0]
-            .Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)];
-
-    /// <summary>Whether <paramref name="pointer"/> is <paramref name="protectedPath"/> or lies under it.</summary>
-    public static bool Covers(string protectedPath, string pointer)
-    {
-        var outer = Tokens(protectedPath);
-        var inner = Tokens(pointer);
-        return inner.Length >= outer.Length && outer.SequenceEqual(inner.Take(outer.Length), StringComparer.Ordinal);
-    }
-
-    /// <summary>The reference tokens of an RFC 6901 pointer (<c>/a~1b/c</c> → <c>a/b</c>, <c>c</c>).</summary>
-    public static string[] Tokens(string pointer) =>
-        [.. pointer[1..].Split('/').Select(t => t.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal))];
 
     /// <summary>What the protected fields hold before an edit, to compare with what they hold after it.</summary>
     public JsonNode?[] Take(JsonObject data) => [.. _paths.Select(p => Find(data, p.Tokens, out var node) ? node?.DeepClone() : Absent)];
@@ -44,7 +26,7 @@ internal sealed class ProtectedFields
     /// After a client's edit: puts back what a replacing body left out (as a <c>PUT</c> keeps the <c>cookie</c> object),
     /// then refuses the edit if any protected field is not exactly as it was.
     /// </summary>
-    /// <exception cref="SessionProblemException"><c>403 protected-field</c>, naming the path.</exception>
+    /// <exception cref="SessionEditRefusedException"><see cref="SessionEditRefusal.ProtectedField"/> (<c>403 protected-field</c>), naming the path.</exception>
     public void Check(JsonObject data, JsonNode?[] before, SessionEdit edit)
     {
         for (var i = 0; i < _paths.Length; i++)
@@ -57,7 +39,7 @@ internal sealed class ProtectedFields
             var same = ReferenceEquals(was, Absent) ? ReferenceEquals(now, Absent) : !ReferenceEquals(now, Absent) && JsonNode.DeepEquals(was, now);
             if (!same)
             {
-                throw new SessionProblemException(SessionProblem.ProtectedField,
+                throw new SessionEditRefusedException(SessionEditRefusal.ProtectedField,
                     $"{pointer} is protected (Session:ProtectedPaths): a client cannot add, change or remove it; a verified login sets it.");
             }
         }
@@ -73,7 +55,7 @@ internal sealed class ProtectedFields
     }
 
     /// <summary>Writes <paramref name="value"/> at <paramref name="pointer"/>, making the objects on the way (replacing any other value there).</summary>
-    public static void Write(JsonObject data, string pointer, JsonNode? value) => Put(data, Tokens(pointer), value, force: true);
+    public static void Write(JsonObject data, string pointer, JsonNode? value) => Put(data, JsonPointer.Tokens(pointer), value, force: true);
 
     private static readonly JsonNode Absent = JsonValue.Create("\u0000absent")!;
 

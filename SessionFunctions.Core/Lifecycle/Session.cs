@@ -1,29 +1,32 @@
 using System.Text.Json.Nodes;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Storage;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// The current session: koa's <c>ctx.sessionId</c> and <c>ctx.session</c>. <see cref="Data"/> is the JSON object that is
 /// stored and returned: the user's fields plus the <c>cookie</c> sub-object. Changes are tracked explicitly
-/// (<see cref="MarkChanged"/>), and <see cref="ExpectedHash"/> is the one record of what the store holds.
+/// (<see cref="MarkChanged"/>), and <see cref="Basis"/> is the one record of what the store holds.
 /// </summary>
 internal sealed class Session
 {
     private readonly string? _source;
     private readonly string? _sourceHash;
+    private StoredSession? _basis;
     private string? _json;
     private string? _hash;
     private bool _changed;
 
-    private Session(string id, JsonObject data, StoredSession? stored, bool resignCookie, bool recalled)
+    private Session(string id, JsonObject data, StoredSession? stored, bool resignCookie)
     {
         Id = id;
         Data = data;
         _source = stored?.Json;
         _sourceHash = stored?.Hash;
-        ExpectedHash = stored?.Hash;
+        _basis = stored;
         ResignCookie = resignCookie;
-        Recalled = recalled;
         _changed = stored is null;
     }
 
@@ -37,19 +40,16 @@ internal sealed class Session
     public JsonObject Cookie => (JsonObject)Data[SessionCookie.PropertyName]!;
 
     /// <summary>
-    /// The <see cref="SessionHash"/> of the text the store holds under <see cref="Id"/>, as far as this request knows:
-    /// what the session was loaded from, or what this request wrote. Null while the session is not stored.
+    /// What the store holds under <see cref="Id"/>, as far as this request knows: what the session was loaded from, or
+    /// what this request wrote. A save writes only over it. Null while the session is not stored.
     /// </summary>
-    public string? ExpectedHash { get; private set; }
+    public StoredSession? Basis => _basis;
+
+    /// <summary>The <see cref="SessionHash"/> of <see cref="Basis"/>: the ETag the client saw.</summary>
+    public string? ExpectedHash => _basis?.Hash;
 
     /// <summary>Whether the JSON differs from what the store holds: koa's hash comparison of <c>JSON.stringify</c>.</summary>
     public bool HasChanges => Hash != ExpectedHash;
-
-    /// <summary>
-    /// Taken from this instance's memory of the stored value rather than read: a guess, which the save checks, and which
-    /// can never prove by itself that the session still exists.
-    /// </summary>
-    public bool Recalled { get; }
 
     /// <summary>The request's signature used an older key, so the cookie pair must be re-sent signed with the first key.</summary>
     public bool ResignCookie { get; }
@@ -58,12 +58,12 @@ internal sealed class Session
     public string Hash => _hash ??= !_changed && _sourceHash is not null ? _sourceHash : SessionHash.Of(ToJson());
 
     /// <summary>A new session holding <paramref name="data"/>: its fields and its <c>cookie</c> object.</summary>
-    public static Session New(string id, JsonObject data) => new(id, data, stored: null, resignCookie: false, recalled: false);
+    public static Session New(string id, JsonObject data) => new(id, data, stored: null, resignCookie: false);
 
-    /// <summary>A session read (or recalled) from the store; a stored session without a cookie object gets <paramref name="defaults"/>.</summary>
-    public static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie, bool recalled = false)
+    /// <summary>A session read (or remembered) from the store; a stored session without a cookie object gets <paramref name="defaults"/>.</summary>
+    public static Session Loaded(string id, StoredSession stored, SessionCookieOptions defaults, bool resignCookie)
     {
-        var session = new Session(id, stored.Data, stored, resignCookie, recalled);
+        var session = new Session(id, stored.Data, stored, resignCookie);
         if (session.Data[SessionCookie.PropertyName] is not JsonObject)
         {
             session.Data[SessionCookie.PropertyName] = SessionCookie.NewJson(defaults);
@@ -83,7 +83,7 @@ internal sealed class Session
     /// <summary>Records that the store now holds <see cref="ToJson"/>, with a TTL set now.</summary>
     public void MarkStored()
     {
-        ExpectedHash = Hash;
+        _basis = ToStored();
         TtlSet = true;
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>How an edit changes the session's fields.</summary>
 internal enum SessionEditKind

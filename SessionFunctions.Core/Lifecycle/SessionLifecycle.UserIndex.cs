@@ -4,8 +4,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SessionFunctions.Cookies;
+using SessionFunctions.Diagnostics;
+using SessionFunctions.Storage;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// The user index (<c>Session:UserIdPath</c>): which sessions a user has, so that they can be listed and signed out.
@@ -27,6 +30,9 @@ internal sealed partial class SessionLifecycle
     public const string LabelHeader = "Session-Client-Label";
 
     private const string HandleContext = "session-handle:";
+
+    // The listings a sign-out makes while they bring news, and the deletes of one member that keeps changing.
+    private const int MaxAttempts = 3;
 
     private Keygrip? _handles;
 
@@ -112,7 +118,7 @@ internal sealed partial class SessionLifecycle
     private async Task<(Session? Session, string? User, SessionOutcome? Failed)> CurrentUserAsync(HttpContext http)
     {
         if (!IndexOn) return (null, null, SessionOutcome.NoUser("The user index is off (Session:UserIdPath is not set)."));
-        var session = await LoadAsync(http, recall: false);
+        var session = await ReadAsync(http);
         if (session is null) return (null, null, SessionOutcome.NotFound);
         return session.StoredUserId is { } user
             ? (session, user, null)
@@ -142,7 +148,7 @@ internal sealed partial class SessionLifecycle
         var checks = entries.Where(e => e.Key != current.Id).Select(async e =>
         {
             var entry = UserIndexEntry.Parse(e.Value);
-            var stored = await repository.LoadAsync(e.Key, refreshTtl: false, cancellationToken);
+            var stored = await repository.ReadAsync(e.Key, cancellationToken);
             if (stored is null) missing.Add(e.Key);
             if (stored is null && entry is not null && entry.Seen > pruneAtMost) Interlocked.Increment(ref missingYoung);
             if (entry is not null && stored is not null && UserIdOf(stored.Data) == user) return new IndexMember(e.Key, entry, stored);
@@ -150,7 +156,7 @@ internal sealed partial class SessionLifecycle
                 await repository.UnindexIfSeenAtMostAsync(user, e.Key, entry?.Seen ?? long.MaxValue, cancellationToken);
             return null;
         }).ToList();
-        var currentCheck = checkCurrent ? repository.LoadAsync(current.Id, refreshTtl: false, cancellationToken) : null;
+        var currentCheck = checkCurrent ? repository.ReadAsync(current.Id, cancellationToken) : null;
         var members = (await Task.WhenAll(checks)).OfType<IndexMember>().ToList();
         if (currentCheck is not null && await currentCheck is null) return new IndexListing(members, [.. missing], missingYoung, CurrentGone: true);
         var currentEntry = UserIndexEntry.Parse(entries.GetValueOrDefault(current.Id)) ?? await JoinAsync(http, current);
@@ -165,12 +171,12 @@ internal sealed partial class SessionLifecycle
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
             var removal = await repository.DestroyIfAsync(member.Id, stored.Hash, cancellationToken);
-            if (removal is ReplaceOutcome.Changed changed && UserIdOf(changed.Current.Data) == user)
+            if (removal is ConditionalWriteResult.Changed changed && UserIdOf(changed.Current.Data) == user)
             {
                 stored = changed.Current;
                 continue;
             }
-            if (removal is ReplaceOutcome.Changed)
+            if (removal is ConditionalWriteResult.Changed)
             {
                 // Another user's now (a login on that device): only this index loses it, unless a save re-indexed it here.
                 await TryUnindexAsync(user, member.Id, member.Entry.Seen);
@@ -262,7 +268,7 @@ internal sealed partial class SessionLifecycle
     private async Task<string?> UserOfAsync(HttpContext http, string sessionId)
     {
         if (!IndexOn) return null;
-        var stored = repository.Recall(sessionId, partial: false) ?? await repository.LoadAsync(sessionId, refreshTtl: false, http.RequestAborted);
+        var stored = await repository.ReadForSaveAsync(sessionId, replacesFields: false, expected: null, http.RequestAborted);
         return stored is null ? null : UserIdOf(stored.Data);
     }
 

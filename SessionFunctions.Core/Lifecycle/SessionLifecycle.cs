@@ -2,8 +2,13 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Diagnostics;
+using SessionFunctions.Extensibility;
+using SessionFunctions.Storage;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// koa-generic-session's request lifecycle, as the operations of the API: create, get, save (replace or merge),
@@ -32,9 +37,8 @@ internal sealed partial class SessionLifecycle(
     ILogger<SessionLifecycle> logger)
 {
     private const int MaxIdCollisions = 3;
-    private const int MaxAttempts = 3;
     private const string RemovedDetail = "The session was removed between this save's read and its write; nothing was saved.";
-    private const string ChangingDetail = "Other requests kept changing the session during this save; nothing was saved. Retry.";
+    private const string ChangingDetail = "Other instances kept changing the session during this save; nothing was saved. Retry.";
     private const string RegeneratedDetail = "The session was regenerated or removed by a concurrent request; this request changed nothing.";
     private const string SignOutChangedDetail =
         "This session was regenerated or removed by a concurrent request while the others were signed out; some may be signed out already. Retry with the current cookies.";
@@ -43,6 +47,7 @@ internal sealed partial class SessionLifecycle(
 
     private readonly SessionApiOptions _options = options.Value;
     private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);
+    private readonly SessionWriteOrder _writeOrder = new();
 
     // A custom validator may judge a session by the request; it must see what the store holds, not a remembered value.
     private readonly bool _recallAllowed = validator is AcceptAllSessionValidator;
@@ -75,7 +80,7 @@ internal sealed partial class SessionLifecycle(
     /// </summary>
     public async Task<SessionOutcome> GetAsync(HttpContext http, SessionPrecondition? ifNoneMatch)
     {
-        var session = await LoadAsync(http, recall: false, refreshTtl: _options.Rolling);
+        var session = _options.Rolling ? await ReadAndTouchAsync(http) : await ReadAsync(http);
         if (session is null) return SessionOutcome.NotFound;
         if (_options.Rolling) session.MarkTtlSet();
         if (session.HasChanges)
@@ -96,14 +101,15 @@ internal sealed partial class SessionLifecycle(
 
     /// <summary>
     /// <c>PUT</c> (replace the fields) and <c>PATCH</c> (merge them) of <c>/api/session</c>: stores only a change, and
-    /// only over the value the edit was applied to. Starts from what this instance remembers, if anything, so a save is
-    /// usually one store command. A <c>PUT</c> without a session creates one under a new id; a <c>PATCH</c> answers 404.
+    /// only over the value the edit was applied to. Saves of one session in this instance take turns
+    /// (<see cref="SessionWriteOrder"/>), so they never conflict with each other, and each starts from what the last one
+    /// wrote: usually one store command. A <c>PUT</c> without a session creates one under a new id; a <c>PATCH</c> answers 404.
     /// </summary>
     public async Task<SessionOutcome> SaveAsync(HttpContext http, SessionEdit edit, SessionPrecondition? ifMatch)
     {
-        var session = await LoadAsync(http, recall: true, partial: edit.Kind == SessionEditKind.Replace);
-        if (session is not null && ifMatch is not null && !ifMatch.Matches(session.ExpectedHash) && session.Recalled)
-            session = await LoadAsync(http, recall: false); // the memory may be what is stale, not the client
+        var incoming = ids.Get(http);
+        using var turn = await TurnAsync(incoming, http);
+        var session = await ReadForSaveAsync(http, incoming, edit, ifMatch);
         if (session is null) return await WithoutSessionAsync(http, edit, ifMatch);
         if (ifMatch?.Matches(session.ExpectedHash) == false) return SessionOutcome.PreconditionFailed(session.ExpectedHash);
         Apply(http, session, edit);
@@ -122,11 +128,12 @@ internal sealed partial class SessionLifecycle(
     /// </remarks>
     public async Task<SessionOutcome> RegenerateAsync(HttpContext http, SessionEdit? edit, SessionPrecondition? ifMatch, VerifiedUser? login = null)
     {
-        for (var attempt = 1; ; attempt++)
+        var incoming = ids.Get(http);
+        using var turn = await TurnAsync(incoming, http);
+        var retry = new ConflictRetry(time);
+        while (true)
         {
-            // A regenerate that finds no session leaves the cookies alone: a concurrent regenerate that won may just have
-            // set new ones, which clearing would undo.
-            var current = await LoadAsync(http, recall: false, resetStale: false);
+            var current = await ReadForRegenerateAsync(http, incoming);
             if (current is null && login is not null && ifMatch is null) return await CreateAsync(http, edit, login);
             if (current is null) return ifMatch is null ? SessionOutcome.NotFound : SessionOutcome.PreconditionFailed(null);
             if (ifMatch?.Matches(current.ExpectedHash) == false) return SessionOutcome.PreconditionFailed(current.ExpectedHash);
@@ -136,7 +143,7 @@ internal sealed partial class SessionLifecycle(
             if (!await StoreNewAsync(http, next)) return SessionOutcome.NotStored;
 
             var removal = await DestroyReplacedIfAsync(http, current, next);
-            if (removal == ReplaceOutcome.Done)
+            if (removal == ConditionalWriteResult.Done)
             {
                 await TryUnindexAsync(current.StoredUserId, current.Id);
                 ids.Set(http, next.Id, CookieOf(next));
@@ -146,11 +153,12 @@ internal sealed partial class SessionLifecycle(
             // Not done: the new session goes, and the other request's cookies stand (answering with ours would undo them).
             await TryDestroyAsync(next.Id);
             await TryUnindexAsync(UserIdOf(next.Data), next.Id);
-            if (removal is ReplaceOutcome.Changed changed)
+            if (removal is ConditionalWriteResult.Changed changed)
             {
-                // A save changed it after it was copied: copy it again, so the new session does not lose that save.
+                // A save changed it after it was copied (another instance's: this one's take turns with this regenerate):
+                // copy it again, so the new session does not lose that save.
                 if (ifMatch is { IsAny: false }) return SessionOutcome.PreconditionFailed(changed.Current.Hash);
-                if (attempt == MaxAttempts) return SessionOutcome.Conflict(ChangingDetail);
+                if (!await retry.TryAgainAsync(http.RequestAborted)) return SessionOutcome.Conflict(ChangingDetail);
                 continue;
             }
             // Missing: another request regenerated or removed it first.
@@ -174,9 +182,9 @@ internal sealed partial class SessionLifecycle(
             if (id is null || ifMatch.Hashes!.Count == 0) return SessionOutcome.PreconditionFailed(null);
             // One conditional delete; a second only if the first found a value the client also named.
             var removal = await repository.DestroyIfAsync(id, ifMatch.Hashes.First(), http.RequestAborted);
-            if (removal is ReplaceOutcome.Changed other && ifMatch.Hashes.Contains(other.Current.Hash))
+            if (removal is ConditionalWriteResult.Changed other && ifMatch.Hashes.Contains(other.Current.Hash))
                 removal = await repository.DestroyIfAsync(id, other.Current.Hash, http.RequestAborted);
-            var failed = removal == ReplaceOutcome.Done ? null : SessionOutcome.PreconditionFailed((removal as ReplaceOutcome.Changed)?.Current.Hash);
+            var failed = removal == ConditionalWriteResult.Done ? null : SessionOutcome.PreconditionFailed((removal as ConditionalWriteResult.Changed)?.Current.Hash);
             if (failed is not null) return failed;
             await TryUnindexAsync(user, id);
         }
@@ -195,34 +203,56 @@ internal sealed partial class SessionLifecycle(
         return SessionOutcome.Removed;
     }
 
+    /// <summary>The request's session, read from the store (<see cref="LoadAsync"/>).</summary>
+    private Task<Session?> ReadAsync(HttpContext http) => LoadAsync(http, ids.Get(http), repository.ReadAsync);
+
+    /// <summary>The request's session, read and given a fresh TTL in the same command (a rolling read).</summary>
+    private Task<Session?> ReadAndTouchAsync(HttpContext http) => LoadAsync(http, ids.Get(http), repository.ReadAndTouchAsync);
+
+    /// <summary>
+    /// The request's session for a regenerate. One that finds no session leaves the cookies alone: a concurrent
+    /// regenerate that won may just have set new ones, which clearing would undo.
+    /// </summary>
+    private Task<Session?> ReadForRegenerateAsync(HttpContext http, IncomingSessionId incoming) =>
+        LoadAsync(http, incoming, repository.ReadAsync, resetStale: false);
+
+    /// <summary>
+    /// The request's session as a save starts from it: the repository's best guess of what the store holds
+    /// (<see cref="SessionRepository.ReadForSaveAsync"/>), which the save's write checks. A custom validator judges a
+    /// session by what the store holds, so with one the session is always read.
+    /// </summary>
+    private Task<Session?> ReadForSaveAsync(HttpContext http, IncomingSessionId incoming, SessionEdit edit, SessionPrecondition? ifMatch) =>
+        LoadAsync(http, incoming, _recallAllowed
+            ? (id, ct) => repository.ReadForSaveAsync(id, edit.Kind == SessionEditKind.Replace, ifMatch is { IsAny: false } ? ifMatch.Matches : null, ct)
+            : repository.ReadAsync);
+
+    /// <summary>The turn of the request's session among this instance's saves of it; none for a request without a session.</summary>
+    private async ValueTask<SessionWriteOrder.Turn> TurnAsync(IncomingSessionId incoming, HttpContext http) =>
+        incoming.Id is { } id
+            ? await _writeOrder.EnterAsync(id, TimeSpan.FromMilliseconds(_options.ReconnectTimeout), http.RequestAborted)
+            : default;
+
     /// <summary>
     /// koa's getSession: the request's session, or null when it has no usable sid, or its session is missing,
     /// unreadable or not <see cref="ISessionValidator">valid</see>; the clearing cookies then go to a client that sent a sid.
     /// </summary>
     /// <param name="http">The request.</param>
-    /// <param name="recall">
-    /// Take the value this instance last read or wrote, when it remembers one, instead of reading: for a request that
-    /// is going to save, whose write checks that guess (<see cref="CommitAsync"/>).
-    /// </param>
-    /// <param name="partial">With <paramref name="recall"/>: a session of which only the cookie object is remembered will do (a <c>PUT</c>).</param>
-    /// <param name="refreshTtl">Give the session a fresh TTL in the same command (rolling).</param>
+    /// <param name="incoming">The request's sid, as the cookies carry it.</param>
+    /// <param name="read">How the repository reads it.</param>
     /// <param name="resetStale">Send the clearing cookies to a client whose sid cannot be used (every operation but regenerate).</param>
-    private async Task<Session?> LoadAsync(HttpContext http, bool recall, bool partial = false, bool refreshTtl = false, bool resetStale = true)
+    private async Task<Session?> LoadAsync(
+        HttpContext http, IncomingSessionId incoming, Func<string, CancellationToken, Task<StoredSession?>> read, bool resetStale = true)
     {
-        var incoming = ids.Get(http);
         if (incoming.Id is null)
         {
             if (incoming.Stale && resetStale) ids.Reset(http, _defaultCookie);
             return null;
         }
 
-        if (recall && _recallAllowed && repository.Recall(incoming.Id, partial) is { } recalled)
-            return Tracked(Session.Loaded(incoming.Id, recalled, _options.Cookie, incoming.SignedWithOldKey, recalled: true));
-
         StoredSession? stored;
         try
         {
-            stored = await repository.LoadAsync(incoming.Id, refreshTtl, http.RequestAborted);
+            stored = await read(incoming.Id, http.RequestAborted);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
@@ -243,76 +273,62 @@ internal sealed partial class SessionLifecycle(
     /// koa's refreshSession for a stored session: writes it when it changed, and sends the cookie pair.
     /// </summary>
     /// <remarks>
-    /// Unlike koa, a write lands only on the value it was computed from: the store compares the stored text's hash with
-    /// the one the session was loaded with, and writes nothing when they differ, answering with what it holds. The edit is
-    /// then applied again to that value and the write tried again, at most <see cref="MaxAttempts"/> times; with a
-    /// specific <c>If-Match</c> the answer is 412 instead. koa's last-writer-wins would lose the other write.
+    /// Unlike koa, a write lands only on the value it was computed from (<see cref="Session.Basis"/>): the store compares
+    /// hashes and writes nothing when they differ, answering with what it holds. The edit is then applied again to that
+    /// value and the write tried again, within the <see cref="ConflictRetry"/> budget; with a specific <c>If-Match</c> the
+    /// answer is 412 instead. koa's last-writer-wins would lose the other write. An unchanged session is written only
+    /// when it changed compared with a value the store confirms (<see cref="SessionRepository.ConfirmAsync"/>).
     /// </remarks>
     private async Task<SessionOutcome> CommitAsync(HttpContext http, Session session, SessionEdit? edit, SessionPrecondition? ifMatch)
     {
-        for (var attempt = 1; ; attempt++)
+        var retry = new ConflictRetry(time);
+        while (true)
         {
-            if (!session.HasChanges)
+            var changes = session.HasChanges;
+            var result = changes ? await ReplaceAsync(http, session) : await repository.ConfirmAsync(session.Id, session.Basis!, http.RequestAborted);
+            if (result is null) return SessionOutcome.NotStored;
+            if (result == ConditionalWriteResult.Done)
             {
-                if (session.Recalled)
+                if (changes)
                 {
-                    // "Unchanged" compared with a remembered value proves nothing about the store: read, and decide again.
-                    var reloaded = await ReloadAsync(http, edit, ifMatch);
-                    if (reloaded.Session is null) return reloaded.Outcome!;
-                    session = reloaded.Session;
-                    continue;
+                    await LeftUserAsync(session);
+                    session.MarkStored();
+                    metrics.Saved();
                 }
-                if (session.ResignCookie) ids.Set(http, session.Id, CookieOf(session));
-                if (edit is not null) metrics.Unchanged();
+                else if (edit is not null)
+                {
+                    metrics.Unchanged();
+                }
+                if (changes || session.ResignCookie) ids.Set(http, session.Id, CookieOf(session));
                 return SessionOutcome.Ok(session);
             }
-            if (attempt > MaxAttempts)
+            if (result is ConditionalWriteResult.Changed changed)
             {
-                Log.SaveConflict(logger, MaxAttempts);
-                return SessionOutcome.Conflict(ChangingDetail);
-            }
-
-            var outcome = await ReplaceAsync(http, session);
-            if (outcome is null) return SessionOutcome.NotStored;
-            if (outcome == ReplaceOutcome.Done)
-            {
-                await LeftUserAsync(session);
-                session.MarkStored();
-                ids.Set(http, session.Id, CookieOf(session));
-                metrics.Saved();
-                return SessionOutcome.Ok(session);
-            }
-            if (outcome is ReplaceOutcome.Changed changed)
-            {
-                // Another writer got in first, and nothing was written: start again from what it left.
+                // Another writer got in first (or this instance's memory was stale), and nothing was written: start again
+                // from what it left.
                 if (ifMatch is { IsAny: false }) return SessionOutcome.PreconditionFailed(changed.Current.Hash);
+                if (!await retry.TryAgainAsync(http.RequestAborted))
+                {
+                    Log.SaveConflict(logger, retry.Attempts);
+                    return SessionOutcome.Conflict(ChangingDetail);
+                }
                 session = Tracked(Session.Loaded(session.Id, changed.Current, _options.Cookie, session.ResignCookie));
                 if (edit is not null) Apply(http, session, edit);
                 Log.SaveRedone(logger);
                 metrics.Redone();
                 continue;
             }
-            // Missing. A session that was read and then vanished was removed concurrently; one only remembered may be long gone.
-            // Either way its sid is dead, and the index entry this attempt refreshed would hold up a sign-out (young, and gone).
-            await TryUnindexAsync(UserIdOf(session.Data), session.Id, session.WriteStarted);
-            if (!session.Recalled) return ifMatch is null ? SessionOutcome.Conflict(RemovedDetail) : SessionOutcome.PreconditionFailed(null);
-            var again = await ReloadAsync(http, edit, ifMatch);
-            if (again.Session is null) return again.Outcome!;
-            session = again.Session;
+            // Gone, or never there: its sid is dead, and the index entry a write attempt refreshed would hold up a
+            // sign-out (young, and gone).
+            if (changes) await TryUnindexAsync(UserIdOf(session.Data), session.Id, session.WriteStarted);
+            if (result == ConditionalWriteResult.NotFound && edit is not null)
+            {
+                // Only this instance's memory said it existed: the save goes on as one that found no session.
+                ids.Reset(http, _defaultCookie);
+                return await WithoutSessionAsync(http, edit, ifMatch);
+            }
+            return ifMatch is null ? SessionOutcome.Conflict(RemovedDetail) : SessionOutcome.PreconditionFailed(null);
         }
-    }
-
-    /// <summary>Reads the session for a save that started from memory, and applies its edit again; or says how the save ends.</summary>
-    private async Task<(Session? Session, SessionOutcome? Outcome)> ReloadAsync(HttpContext http, SessionEdit? edit, SessionPrecondition? ifMatch)
-    {
-        var session = await LoadAsync(http, recall: false);
-        if (session is null)
-        {
-            return (null, edit is null ? SessionOutcome.Conflict(RemovedDetail) : await WithoutSessionAsync(http, edit, ifMatch));
-        }
-        if (ifMatch?.Matches(session.ExpectedHash) == false) return (null, SessionOutcome.PreconditionFailed(session.ExpectedHash));
-        if (edit is not null) Apply(http, session, edit);
-        return (session, null);
     }
 
     /// <summary>
@@ -392,13 +408,13 @@ internal sealed partial class SessionLifecycle(
     }
 
     /// <summary>Overwrites a stored session if it still holds what the session expects; null when the store failed and the error handler chose to go on.</summary>
-    private async Task<ReplaceOutcome?> ReplaceAsync(HttpContext http, Session session)
+    private async Task<ConditionalWriteResult?> ReplaceAsync(HttpContext http, Session session)
     {
         BeforeSave(http, session);
         try
         {
             await JoinAsync(http, session);
-            return await repository.ReplaceAsync(session.Id, session.ToStored(), CookieOf(session), session.ExpectedHash!, http.RequestAborted);
+            return await repository.ReplaceAsync(session.Id, session.ToStored(), CookieOf(session), session.Basis!, http.RequestAborted);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
@@ -425,7 +441,7 @@ internal sealed partial class SessionLifecycle(
     }
 
     /// <summary>As <see cref="DestroyReplacedAsync"/>, but only if the replaced session still holds what was loaded.</summary>
-    private async Task<ReplaceOutcome> DestroyReplacedIfAsync(HttpContext http, Session replaced, Session replacement)
+    private async Task<ConditionalWriteResult> DestroyReplacedIfAsync(HttpContext http, Session replaced, Session replacement)
     {
         try
         {

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>How an operation of the <see cref="SessionLifecycle"/> ended; the HTTP layer turns it into a status.</summary>
 internal enum SessionOutcomeKind

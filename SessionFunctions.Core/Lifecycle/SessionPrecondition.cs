@@ -1,4 +1,6 @@
-namespace SessionFunctions;
+using SessionFunctions.Storage;
+
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// An <c>If-Match</c> or <c>If-None-Match</c> header (RFC 9110 §13.1): <c>*</c>, or a list of entity tags, each the

@@ -1,4 +1,6 @@
-namespace SessionFunctions;
+using SessionFunctions.Configuration;
+
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// koa's <c>store</c>: raw JSON strings under full keys (the prefix is already applied), each with a TTL in whole

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// The user index's commands (<c>Session:UserIdPath</c>): one Redis hash per user, field = sid, value = a

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// Reads stored JSON whose strings hold lone UTF-16 surrogate escapes (<c>"\ud800"</c>), which System.Text.Json refuses

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// koa's MemoryStore: the default when no Redis is configured. Thread-safe, honours TTLs, and evicts expired entries

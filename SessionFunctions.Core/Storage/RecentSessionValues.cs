@@ -1,4 +1,7 @@
-namespace SessionFunctions;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+
+namespace SessionFunctions.Storage;
 
 /// <summary>What this instance remembers of a stored session: enough for a save, or a rolling read, to skip a round trip.</summary>
 /// <param name="Cookie">Its cookie options, which give a rolling read its TTL before the value arrives.</param>

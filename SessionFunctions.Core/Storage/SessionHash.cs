@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// The identity of a stored session's exact text: the lower-case hex SHA-1 of its UTF-8 bytes, as Redis Lua's

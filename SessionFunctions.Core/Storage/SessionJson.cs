@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// How session JSON is parsed and written, the same for the store, request bodies and responses. It is written as

@@ -1,14 +1,17 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
+using SessionFunctions.Diagnostics;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// The store as the lifecycle sees it, as Spring Session's <c>RedisSessionRepository</c> hides Redis: sessions by id,
 /// parsed, checked for expiry and hashed, with their TTL from the <see cref="TtlPolicy"/>. It adds the key prefix,
 /// remembers what this instance last read or wrote (<see cref="RecentSessionValues"/>), turns what a conditional write
-/// found into a <see cref="ReplaceOutcome"/>, and waits up to <see cref="SessionApiOptions.ReconnectTimeout"/> for an
+/// found into a <see cref="ConditionalWriteResult"/>, and waits up to <see cref="SessionApiOptions.ReconnectTimeout"/> for an
 /// unavailable store. Each write carries the moment that wait ends to the store, which must not let the write take
 /// effect after it: a write the API answered 503 for never happens later (docs/write-deadlines.md).
 /// </summary>
@@ -35,14 +38,50 @@ internal sealed class SessionRepository(
 
     /// <summary>The stored session, or null when it is missing or past its <c>cookie.expires</c>.</summary>
     /// <exception cref="SessionUnreadableException">The store holds a value this API cannot read as a session.</exception>
+    public Task<StoredSession?> ReadAsync(string sessionId, CancellationToken cancellationToken) =>
+        LoadAsync(sessionId, refreshTtl: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReadAsync"/>, and gives the session a fresh TTL, as koa's rolling re-save does, in the same command:
+    /// the TTL comes from what this instance remembers of the session (else the default cookie), and is corrected with a
+    /// second command only if the session turns out to have other cookie options.
+    /// </summary>
+    public Task<StoredSession?> ReadAndTouchAsync(string sessionId, CancellationToken cancellationToken) =>
+        LoadAsync(sessionId, refreshTtl: true, cancellationToken);
+
+    /// <summary>
+    /// The value a save starts from: what this instance last read or wrote, when it remembers it, else a read. A
+    /// remembered value is only a guess (<see cref="StoredSession.Remembered"/>); the save's <see cref="ReplaceAsync"/>
+    /// or <see cref="ConfirmAsync"/> learns from the store whether it was right, and answers with what the store holds
+    /// when it was not. So a save of a session this instance served last is one round trip.
+    /// </summary>
     /// <param name="sessionId">The sid.</param>
-    /// <param name="refreshTtl">
-    /// Also give it a fresh TTL, as koa's rolling re-save does, in the same command: the TTL comes from what this instance
-    /// remembers of the session (else the default cookie), and is corrected with a second command only if the session
-    /// turns out to have other cookie options.
+    /// <param name="replacesFields">
+    /// The save replaces every field but <c>cookie</c> (a <c>PUT</c>): a session of which only the cookie object is
+    /// remembered will do (<see cref="StoredSession.IsPartial"/>).
+    /// </param>
+    /// <param name="expected">
+    /// The values the client's <c>If-Match</c> names, by hash, if it names any: a remembered value it does not name is not
+    /// taken, since the memory may be what is stale, not the client.
     /// </param>
     /// <param name="cancellationToken">The request's.</param>
-    public async Task<StoredSession?> LoadAsync(string sessionId, bool refreshTtl, CancellationToken cancellationToken)
+    public async Task<StoredSession?> ReadForSaveAsync(string sessionId, bool replacesFields, Func<string, bool>? expected, CancellationToken cancellationToken)
+    {
+        var key = StoreKey(sessionId);
+        var remembered = _recent.Recall(key);
+        var guess = remembered switch
+        {
+            { Json: { } json } => ReadKnown(json, remembered),
+            { CookieJson: { } cookie } when replacesFields && SessionJson.ParseObject(cookie) is { } parsed =>
+                new StoredSession(new JsonObject { [SessionCookie.PropertyName] = parsed }, null, remembered.Hash),
+            _ => null,
+        };
+        if (guess is not null && expected?.Invoke(guess.Hash) == false) guess = null;
+        Log.SessionRecalled(logger, guess is not null);
+        return guess is null ? await ReadAsync(sessionId, cancellationToken) : guess with { Remembered = true };
+    }
+
+    private async Task<StoredSession?> LoadAsync(string sessionId, bool refreshTtl, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
         var now = time.GetUtcNow();
@@ -68,59 +107,56 @@ internal sealed class SessionRepository(
         return stored;
     }
 
-    /// <summary>
-    /// The session as this instance last read or wrote it, without asking the store; null when it remembers none.
-    /// Only a guess: a save based on it learns from the store's compare-and-set whether it was right.
-    /// </summary>
-    /// <param name="sessionId">The sid.</param>
-    /// <param name="partial">Accept a session of which only the <c>cookie</c> object is remembered (<see cref="StoredSession.IsPartial"/>).</param>
-    public StoredSession? Recall(string sessionId, bool partial)
-    {
-        var remembered = _recent.Recall(StoreKey(sessionId));
-        var stored = remembered switch
-        {
-            { Json: { } json } => ReadKnown(json, remembered),
-            { CookieJson: { } cookie } when partial && SessionJson.ParseObject(cookie) is { } parsed =>
-                new StoredSession(new JsonObject { [SessionCookie.PropertyName] = parsed }, null, remembered.Hash),
-            _ => null,
-        };
-        Log.SessionRecalled(logger, stored is not null);
-        return stored;
-    }
-
     /// <summary>Stores a new session, unless its id is taken.</summary>
     /// <returns>Whether it was stored.</returns>
     public async Task<bool> CreateAsync(string sessionId, StoredSession value, SessionCookie cookie, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var (created, earlierMayHaveRun) = await WriteWhenAvailable("create", (deadline, ct) => store.CreateAsync(key, value.Json!, lifetime, deadline, ct), cancellationToken);
+        var attempt = await WriteWhenAvailable("create", (deadline, ct) => store.CreateAsync(key, value.Json!, lifetime, deadline, ct), cancellationToken);
+        var created = attempt.Result;
         // A retried create finds the id taken when the attempt whose reply was lost did create it: then it is ours (a
         // fresh random id holding exactly this text is no one else's).
-        if (!created && earlierMayHaveRun) created = await WhenAvailable("get", (_, ct) => store.GetAsync(key, ct), cancellationToken) == value.Json;
+        if (!created && attempt.EarlierMayHaveRun) created = await WhenAvailable("get", (_, ct) => store.GetAsync(key, ct), cancellationToken) == value.Json;
         if (created) Remember(key, value, cookie);
         Log.SessionStored(logger, "create", created);
         return created;
     }
 
-    /// <summary>Overwrites a stored session, only if it still holds the text whose hash is <paramref name="expectedHash"/>.</summary>
+    /// <summary>Overwrites a stored session, only if it still holds <paramref name="basis"/>, the value the save started from.</summary>
     /// <param name="sessionId">The sid.</param>
     /// <param name="value">The session's new value.</param>
     /// <param name="cookie">Its cookie options, which give the TTL.</param>
-    /// <param name="expectedHash">The hash of the text the save started from.</param>
+    /// <param name="basis">What the save started from (<see cref="ReadForSaveAsync"/>): read, remembered, or what a conditional write answered.</param>
     /// <param name="cancellationToken">The request's.</param>
-    public async Task<ReplaceOutcome> ReplaceAsync(string sessionId, StoredSession value, SessionCookie cookie, string expectedHash, CancellationToken cancellationToken)
+    public async Task<ConditionalWriteResult> ReplaceAsync(string sessionId, StoredSession value, SessionCookie cookie, StoredSession basis, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
         var lifetime = ttl.For(cookie, time.GetUtcNow());
-        var (write, earlierMayHaveRun) = await WriteWhenAvailable("replace", (deadline, ct) => store.ReplaceIfAsync(key, expectedHash, value.Json!, lifetime, deadline, ct), cancellationToken);
+        var attempt = await WriteWhenAvailable("replace", (deadline, ct) => store.ReplaceIfAsync(key, basis.Hash, value.Json!, lifetime, deadline, ct), cancellationToken);
+        var write = attempt.Result;
         // A retry that finds exactly its own value, after an attempt that may have run, found what that attempt wrote (or
         // the same text from another writer): the store holds what this save asked for, so it is done (RFC 9110 §13.1.1
         // allows a 2xx when the change is already in place), not a conflict or a 412.
-        if (earlierMayHaveRun && write.Status == SessionStoreWriteStatus.Changed && write.Current == value.Json) write = SessionStoreWrite.Done;
+        if (attempt.EarlierMayHaveRun && write.Status == SessionStoreWriteStatus.Changed && write.Current == value.Json) write = SessionStoreWrite.Done;
         Log.SessionStored(logger, "replace", write.Status == SessionStoreWriteStatus.Done);
         if (write.Status == SessionStoreWriteStatus.Done) Remember(key, value, cookie);
-        return Outcome(key, write);
+        return Result(key, write, basis);
+    }
+
+    /// <summary>
+    /// For a save that changes nothing: whether the store still holds <paramref name="basis"/>. A value this request read
+    /// is taken as confirmed (no command, as koa writes nothing then); a remembered one is read and compared.
+    /// </summary>
+    public async Task<ConditionalWriteResult> ConfirmAsync(string sessionId, StoredSession basis, CancellationToken cancellationToken)
+    {
+        if (!basis.Remembered) return ConditionalWriteResult.Done;
+        var key = StoreKey(sessionId);
+        var json = await WhenAvailable("get", (_, ct) => store.GetAsync(key, ct), cancellationToken);
+        var write = json is null ? SessionStoreWrite.Missing
+            : SessionHash.Of(json) == basis.Hash ? SessionStoreWrite.Done
+            : SessionStoreWrite.Changed(json);
+        return Result(key, write, basis);
     }
 
     /// <summary>Deletes a session.</summary>
@@ -133,15 +169,15 @@ internal sealed class SessionRepository(
     }
 
     /// <summary>Deletes a session, only if it still holds the text whose hash is <paramref name="expectedHash"/>.</summary>
-    public async Task<ReplaceOutcome> DestroyIfAsync(string sessionId, string expectedHash, CancellationToken cancellationToken)
+    public async Task<ConditionalWriteResult> DestroyIfAsync(string sessionId, string expectedHash, CancellationToken cancellationToken)
     {
         var key = StoreKey(sessionId);
-        // A retry that finds nothing is reported as missing even after an attempt that may have run: that attempt may have
+        // A retry that finds nothing is reported as gone even after an attempt that may have run: that attempt may have
         // deleted it, but so may a concurrent logout or sign-out, and a regenerate must not keep a copy of a session that
         // was signed out (it answers 409 instead, and the user logs in again).
         var write = await WhenAvailable("destroy_if", (deadline, ct) => store.DestroyIfAsync(key, expectedHash, deadline, ct), cancellationToken);
         if (write.Status == SessionStoreWriteStatus.Done) _recent.Forget(key);
-        return Outcome(key, write);
+        return Result(key, write, basis: null);
     }
 
     public string StoreKey(string sessionId) => _options.Prefix + sessionId;
@@ -183,21 +219,21 @@ internal sealed class SessionRepository(
     private ISessionUserIndexStore Index => _index ?? throw new InvalidOperationException(
         "The session store does not implement the user index (Session:UserIdPath); use the memory or Redis store, or unset Session:UserIdPath.");
 
-    /// <summary>Whether the store is known to be unavailable right now (a request is waiting for it, or just gave up).</summary>
-    public bool IsUnavailable => Volatile.Read(ref _unavailableSince) != 0;
-
-    private ReplaceOutcome Outcome(string key, SessionStoreWrite write)
+    /// <param name="key">The store key.</param>
+    /// <param name="write">What the store answered.</param>
+    /// <param name="basis">What the operation started from, if it was a save: a missing value is news only if it was read.</param>
+    private ConditionalWriteResult Result(string key, SessionStoreWrite write, StoredSession? basis)
     {
-        if (write.Status == SessionStoreWriteStatus.Done) return ReplaceOutcome.Done;
+        if (write.Status == SessionStoreWriteStatus.Done) return ConditionalWriteResult.Done;
         // What the store holds now is what the next attempt starts from.
         if (write.Current is { } json && Read(json) is { } current)
         {
             Remember(key, current);
-            return new ReplaceOutcome.Changed(current);
+            return new ConditionalWriteResult.Changed(current);
         }
         // Missing, or a value a load would not have found (expired; an unreadable one threw).
         _recent.Forget(key);
-        return ReplaceOutcome.Missing;
+        return basis is { Remembered: true } ? ConditionalWriteResult.NotFound : ConditionalWriteResult.Gone;
     }
 
     private SessionCookie Remember(string key, StoredSession stored, SessionCookie? cookie = null)
@@ -253,7 +289,7 @@ internal sealed class SessionRepository(
     }
 
     /// <summary>As <see cref="WhenAvailable{T}"/> for a write, and whether an attempt that failed may have run in the store.</summary>
-    private async Task<(T Result, bool EarlierMayHaveRun)> WriteWhenAvailable<T>(
+    private async Task<WriteAttempt<T>> WriteWhenAvailable<T>(
         string operation, Func<DateTimeOffset, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
     {
         var mayHaveRun = false;
@@ -269,7 +305,7 @@ internal sealed class SessionRepository(
                 throw;
             }
         }, cancellationToken);
-        return (result, mayHaveRun);
+        return new WriteAttempt<T>(result, mayHaveRun);
     }
 
     /// <summary>Runs one store command, measured; retries it while the store is unavailable, for up to ReconnectTimeout.</summary>
@@ -347,4 +383,7 @@ internal sealed class SessionRepository(
         if (since == 0 || Interlocked.CompareExchange(ref _unavailableSince, 0, since) != since) return;
         Log.StoreAvailableAgain(logger, (time.GetUtcNow().UtcTicks - since) / (double)TimeSpan.TicksPerMillisecond);
     }
+
+    /// <summary>What a write returned, and whether an earlier attempt of it, whose reply was lost, may have run in the store.</summary>
+    private readonly record struct WriteAttempt<T>(T Result, bool EarlierMayHaveRun);
 }

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// The store answered, with an error (Redis: <c>OOM</c>, <c>READONLY</c>, <c>WRONGTYPE</c> …). Waiting for a reconnect

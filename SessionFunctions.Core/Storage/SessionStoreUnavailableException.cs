@@ -1,4 +1,6 @@
-namespace SessionFunctions;
+using SessionFunctions.Configuration;
+
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// The store cannot be reached right now (a connection failure or a timeout). Stores throw it for transient failures;

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>What a conditional write or delete of <see cref="ISessionStore"/> did.</summary>
 public enum SessionStoreWriteStatus

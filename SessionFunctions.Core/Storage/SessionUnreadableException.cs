@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// The store holds a value for the session that this API cannot read as a session (not JSON, not a JSON object, or

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>
 /// koa-generic-session's TTL rule: the <c>Ttl</c> option first; else <c>cookie.expires - now</c> when expires is set;

@@ -1,3 +1,5 @@
+using SessionFunctions.Storage;
+
 namespace SessionFunctions.Tests.Infrastructure;
 
 /// <summary>

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SessionFunctions.Cookies;
+using SessionFunctions.Http;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests.Lifecycle;

@@ -1,3 +1,6 @@
+using SessionFunctions.Http;
+using SessionFunctions.Storage;
+
 namespace SessionFunctions.Tests.Lifecycle;
 
 /// <summary>

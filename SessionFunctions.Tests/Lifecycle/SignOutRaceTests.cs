@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using SessionFunctions.Extensibility;
+using SessionFunctions.Http;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests.Lifecycle;

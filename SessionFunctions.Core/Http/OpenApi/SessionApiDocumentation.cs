@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// What the OpenAPI contract says about each route of <see cref="SessionEndpoints.Routes"/>, keyed by the route's

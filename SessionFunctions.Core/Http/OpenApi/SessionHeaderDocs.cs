@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>
 /// A header the contract documents, on a request (as a header parameter) or a response. Rendered once in the

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Http;
 
 /// <summary>What the contract says about a problem type wherever it is answered.</summary>
 /// <param name="When">When the API answers it (CommonMark), as the README's Errors table says.</param>

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Cookies;
 
 /// <summary>Koa's <c>ctx.request.secure</c>: HTTPS, or with <c>app.proxy</c> the first <c>X-Forwarded-Proto</c> value.</summary>
 internal static class RequestSecurity

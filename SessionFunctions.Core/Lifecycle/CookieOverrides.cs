@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SessionFunctions.Configuration;
+using SessionFunctions.Cookies;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Lifecycle;
 
 /// <summary>
 /// Applies the <c>cookie</c> object of a request body to a session's cookie. A client may change its cookie's
@@ -114,5 +116,5 @@ internal static class CookieOverrides
 
     private static void Set(JsonObject cookie, string name, bool? value) => Set(cookie, name, value is null ? null : JsonValue.Create(value.Value));
 
-    private static SessionProblemException Invalid(string detail) => new(SessionProblem.InvalidCookie, detail);
+    private static SessionEditRefusedException Invalid(string detail) => new(SessionEditRefusal.InvalidCookie, detail);
 }

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>The attribute checks of pillarjs/cookies 0.9.2 (RFC 6265), shared by option validation and request validation.</summary>
 internal static partial class CookieAttributes

@@ -1,4 +1,4 @@
-namespace SessionFunctions;
+namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// The longest cookie lifetime: browsers cap it at 400 days (RFC 6265bis), so a longer <c>maxAge</c> or

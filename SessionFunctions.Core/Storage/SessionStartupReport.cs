@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SessionFunctions.Diagnostics;
 
-namespace SessionFunctions;
+namespace SessionFunctions.Storage;
 
 /// <summary>Says at startup what a operator must know: koa's MemoryStore warning, outside Development.</summary>
 internal sealed class SessionStartupReport(ISessionStore store, IHostEnvironment environment, ILogger<SessionStartupReport> logger) : IHostedService
