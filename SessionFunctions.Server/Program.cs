@@ -24,7 +24,7 @@ var app = builder.Build();
 if (generatedKey) DevelopmentSigningKey.Warn(app.Logger);
 
 // Whatever the session endpoints do not answer themselves (other paths, an exception outside them, a bad request
-// ASP.NET Core detects) answers with problem+json too; see the README for what Kestrel rejects before any app code.
+// ASP.NET Core detects) answers with problem+json too; see docs/api.md for what Kestrel rejects before any app code.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseSessionCors();

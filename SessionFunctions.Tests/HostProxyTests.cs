@@ -9,7 +9,7 @@ namespace SessionFunctions.Tests;
 /// The standalone server as a real process behind nginx, which stands in for the Azure Functions host's HTTP proxy
 /// (<see cref="NginxProxy"/>): it forwards with its own X-Forwarded-*, enforces a body limit, and answers unknown verbs
 /// itself. One proxy reports <c>https</c> like the platform's TLS front end in Azure, the other <c>http</c> like
-/// <c>func start</c>. What the real host does beyond this (routing by function, platform CORS) is in the README.
+/// <c>func start</c>. What the real host does beyond this (routing by function, platform CORS) is in docs/functions.md.
 /// </summary>
 public sealed class HostProxyTests(HostProxyTests.Hosts hosts) : IClassFixture<HostProxyTests.Hosts>
 {
@@ -108,7 +108,7 @@ public sealed class HostProxyTests(HostProxyTests.Hosts hosts) : IClassFixture<H
     [Fact]
     public async Task Behind_func_starts_proxy_a_client_sent_forwarded_proto_is_overwritten_so_cookies_are_not_secure()
     {
-        // func start reports http even behind a TLS tunnel: the README's remedy is Session__Cookie__Secure=true.
+        // func start reports http even behind a TLS tunnel: docs/operations.md gives the remedy, Session__Cookie__Secure=true.
         using var client = Client(hosts.Plain);
         var created = await client.PostAsync(json: "{}", configure: Headers(("X-Forwarded-Proto", "https")));
         Assert.Equal(201, created.Status);

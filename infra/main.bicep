@@ -33,7 +33,7 @@ param redisKind string = 'AzureManagedRedis'
 
 // EnterpriseCluster: one endpoint, and a proxy routes each command to its shard. OSSCluster: the client learns the
 // shards and talks to each directly, which needs a cluster-aware client whose commands never span hash slots (ours:
-// RedisClusterTests, docs/capacity.md). Azure cannot change it on an existing database (README, "Deploy to Azure").
+// RedisClusterTests, docs/capacity.md). Azure cannot change it on an existing database (docs/deployment.md).
 @allowed(['EnterpriseCluster', 'OSSCluster'])
 @description('Clustering policy of Azure Managed Redis: EnterpriseCluster (one endpoint, the default) or OSSCluster (clients connect to every shard). Not used by Azure Cache for Redis.')
 param redisClusteringPolicy string = 'EnterpriseCluster'
@@ -44,7 +44,7 @@ param redisClusteringPolicy string = 'EnterpriseCluster'
 param sessionSigningKey string
 
 @secure()
-@description('A verify-only key (Session:Keys:1) during a rotation; empty otherwise. See the README, "Rotating the signing key".')
+@description('A verify-only key (Session:Keys:1) during a rotation; empty otherwise. See docs/operations.md, "Rotating the signing key".')
 param sessionVerifyOnlyKey string = ''
 
 @allowed(['lax', 'strict', 'none'])

@@ -2,7 +2,7 @@ namespace SessionFunctions.Configuration;
 
 /// <summary>
 /// Options of the session API, bound from the <c>Session</c> configuration section. Names and defaults follow
-/// koa-generic-session; the README's configuration table maps each one to its koa name.
+/// koa-generic-session; the configuration table of docs/operations.md maps each one to its koa name.
 /// </summary>
 public sealed class SessionApiOptions
 {

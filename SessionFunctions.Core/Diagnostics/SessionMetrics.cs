@@ -5,7 +5,7 @@ namespace SessionFunctions.Diagnostics;
 
 /// <summary>
 /// The session API's metrics (<see cref="Meter"/> <c>SessionFunctions</c>) and traces (<see cref="ActivitySource"/>
-/// <c>SessionFunctions</c>), for OpenTelemetry or any <see cref="MeterListener"/>. The README lists every instrument.
+/// <c>SessionFunctions</c>), for OpenTelemetry or any <see cref="MeterListener"/>. docs/operations.md lists every instrument.
 /// No session id appears in any tag: it is a bearer credential.
 /// </summary>
 internal sealed class SessionMetrics

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace SessionFunctions.Http;
 
 /// <summary>
-/// The API's errors as RFC 9457 problem types. Each has a stable <see cref="Type"/> URI, listed in the README,
+/// The API's errors as RFC 9457 problem types. Each has a stable <see cref="Type"/> URI, listed in docs/api.md,
 /// that clients can switch on.
 /// </summary>
 internal sealed record SessionProblem(int Status, string Name, string Title)
