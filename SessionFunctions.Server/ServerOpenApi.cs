@@ -11,10 +11,9 @@ using SessionFunctions.Http;
 namespace SessionFunctions.Server;
 
 /// <summary>
-/// The OpenAPI 3.1 document of the session API, served at <c>/openapi/v1.json</c>. Microsoft.AspNetCore.OpenApi generates
-/// it from the endpoints <c>MapSessionApi</c> maps and the metadata <c>SessionApiDocumentation</c> gives them; two
-/// transformers add what that metadata cannot say. The committed copy <c>openapi/session-api.json</c>, which the
-/// Functions app serves, must equal it (<c>OpenApiTests</c>).
+/// The OpenAPI 3.1 document, at <c>/openapi/v1.json</c>: Microsoft.AspNetCore.OpenApi generates it from the endpoints <c>MapSessionApi</c>
+/// maps and their metadata (<c>SessionApiDocumentation</c>), and two transformers add what metadata cannot say. The committed copy
+/// <c>openapi/session-api.json</c>, which the Functions app serves, must equal it (<c>OpenApiTests</c>).
 /// </summary>
 public static class ServerOpenApi
 {
@@ -51,8 +50,8 @@ public static class ServerOpenApi
         var problems = metadata.OfType<SessionProblem>().ToList();
         if (metadata.OfType<SessionRequestBodyDoc>().SingleOrDefault() is { } body)
         {
-            var content = new OpenApiMediaType { Schema = new OpenApiSchemaReference(body.Schema, document) };
-            operation.RequestBody = new OpenApiRequestBody { Required = body.Required, Content = new Dictionary<string, OpenApiMediaType> { [body.MediaType] = content } };
+            var content = new Dictionary<string, OpenApiMediaType> { [body.MediaType] = new() { Schema = new OpenApiSchemaReference(body.Schema, document) } };
+            operation.RequestBody = new OpenApiRequestBody { Required = body.Required, Content = content };
         }
         foreach (var (status, response) in operation.Responses!.Select(r => (int.Parse(r.Key, CultureInfo.InvariantCulture), (OpenApiResponse)r.Value)))
         {
@@ -62,12 +61,13 @@ public static class ServerOpenApi
             // A header's id is its name, with a suffix after a dot when it has several meanings (Set-Cookie.clearing).
             response.Headers = headers.ToDictionary(id => id.Split('.')[0], id => (IOpenApiHeader)new OpenApiHeaderReference(id, document));
             if (types.Count == 0) continue;
-            response.Description = types.Count == 1 ? Describe(types[0]) : "One of these problem types:\n\n" + string.Join("\n", types.Select(p => "- " + Describe(p)));
+            response.Description = types.Count == 1
+                ? Describe(types[0])
+                : "One of these problem types:\n\n" + string.Join("\n", types.Select(p => "- " + Describe(p)));
+            // The Problem schema, with `type` narrowed to the problem types of this status.
             var type = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [.. types.Select(p => (JsonNode)p.Type)] };
-            response.Content!["application/problem+json"].Schema = new OpenApiSchema
-            {
-                AllOf = [new OpenApiSchemaReference("Problem", document), new OpenApiSchema { Properties = new Dictionary<string, IOpenApiSchema> { ["type"] = type } }],
-            };
+            var narrowed = new OpenApiSchema { Properties = new Dictionary<string, IOpenApiSchema> { ["type"] = type } };
+            response.Content!["application/problem+json"].Schema = new OpenApiSchema { AllOf = [new OpenApiSchemaReference("Problem", document), narrowed] };
         }
 
         // The path's parameters ({handle}) are components named as they are; a 412 answers If-Match, a 304 If-None-Match.
@@ -95,31 +95,28 @@ public static class ServerOpenApi
     /// <summary>The info, the server, the tag's description, and the components, which replace the generator's placeholders.</summary>
     private static Task DescribeDocument(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
-        document.Info = new OpenApiInfo
-        {
-            Title = "SessionFunctions session API",
-            Version = "1",
-            Summary = "Server-side sessions for single-page apps, compatible with koa-generic-session + koa-redis.",
-            Description = ServerOpenApiComponents.Overview,
-        };
+        document.Info = new OpenApiInfo { Title = "SessionFunctions session API", Version = "1", Description = ServerOpenApiComponents.Overview };
+        document.Info.Summary = "Server-side sessions for single-page apps, compatible with koa-generic-session + koa-redis.";
         // Relative: the document names no host, so it leaks no deployment's address and works behind any proxy.
         document.Servers = [new OpenApiServer { Url = "/", Description = "The host that serves this document; the API is below /api." }];
-        document.Tags = new HashSet<OpenApiTag> { new() { Name = SessionApiDocumentation.Tag, Description = "The current session, identified by its signed cookie pair." } };
+        document.Tags!.Single().Description = "The current session, identified by its signed cookie pair.";
 
         var json = JsonNode.Parse(string.Join(' ', ServerOpenApiComponents.Json.Split('\n').Select(line => line.Trim())))!;
         // Not validated: a component alone breaks rules that the whole document keeps (Redocly lints that).
         var settings = new OpenApiReaderSettings { RuleSet = ValidationRuleSet.GetEmptyRuleSet() };
-        var components = new OpenApiJsonReader().ReadFragment<OpenApiComponents>(json, OpenApiSpecVersion.OpenApi3_1, document, out var diagnostic, settings);
-        if (components is null || diagnostic.Errors.Count > 0) throw new InvalidOperationException($"ServerOpenApiComponents.Json: {string.Join("; ", diagnostic.Errors)}");
+        var components = new OpenApiJsonReader().ReadFragment<OpenApiComponents>(json, OpenApiSpecVersion.OpenApi3_1, document, out var errors,
+            settings);
+        if (components is null || errors.Errors.Count > 0)
+            throw new InvalidOperationException("ServerOpenApiComponents.Json: " + string.Join("; ", errors.Errors));
 
         var cookie = context.ApplicationServices.GetRequiredService<IOptions<SessionApiOptions>>().Value.Key;
         ((OpenApiSecurityScheme)components.SecuritySchemes!["sessionId"]).Name = cookie;
         ((OpenApiSecurityScheme)components.SecuritySchemes["sessionSignature"]).Name = cookie + ".sig";
+        var types = SessionProblemDocs.All.Select(p => $"- `{p.Key.Type}` ({p.Key.Status}): {p.Value.When}");
         components.Schemas!["ProblemType"] = new OpenApiSchema
         {
             Type = JsonSchemaType.String,
-            Description = "The problem types of the API (URNs, stable):\n\n" +
-                string.Join("\n", SessionProblemDocs.All.Select(p => $"- `{p.Key.Type}` ({p.Key.Status}): {p.Value.When}")),
+            Description = "The problem types of the API (URNs, stable):\n\n" + string.Join("\n", types),
             Enum = [.. SessionProblemDocs.All.Keys.Select(p => (JsonNode)p.Type)],
         };
         document.Components = components;

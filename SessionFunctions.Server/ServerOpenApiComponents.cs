@@ -10,23 +10,19 @@ namespace SessionFunctions.Server;
 internal static class ServerOpenApiComponents
 {
     public const string Overview =
-        "The resource is **the current session**: a JSON object holding the app's own fields and koa's `cookie` sub-object. It is identified " +
-        "by the signed cookie pair (`koa.sid` + `koa.sid.sig`, see the security schemes); the session id never appears in a body. A browser " +
-        "sends the cookies by itself (with `credentials: \"include\"` from another origin); other clients keep them from `Set-Cookie`.\n\n" +
-        "- **Caching.** Every response carries `Cache-Control: no-store`.\n" +
-        "- **Concurrency.** A response that carries the session carries its `ETag`. Send it back in `If-Match` to change the session " +
-        "only if no one else did (else `412`), or in `If-None-Match` on a read to get `304` while it is unchanged.\n" +
-        "- **CSRF.** A state-changing request from a browser page must come from the API's own origin or one in `Cors:AllowedOrigins`, " +
-        "else it is refused with `403 cross-site-request`.\n" +
-        "- **Errors** are RFC 9457 `application/problem+json` with a stable `type` (see `ProblemType`): branch on it. A failed request " +
-        "(any 5xx, and every 409) sends no `Set-Cookie`: the client keeps the cookies it had, and the store keeps the sessions it had.\n" +
-        "- **Unknown routes and methods.** Below `/api`, a path that does not exist answers `404` " +
-        "(`urn:sessionfunctions:problem:not-found`), and a method that a path does not take answers `405` " +
-        "(`urn:sessionfunctions:problem:method-not-allowed`) with `Allow`, both as problem+json.\n" +
-        "- A few malformed requests are answered by Kestrel itself, before the app, with an empty body: a bad request line or `Host`, " +
-        "headers over 32 KiB (431), a URL over 8 KiB (414).\n\n" +
-        "The standalone server serves this document at `/openapi/v1.json`, the Azure Functions app at `/api/openapi/v1.json`; it is " +
-        "committed as `openapi/session-api.json`.";
+        "The resource is **the current session**: a JSON object holding the app's own fields and koa's `cookie` sub-object. It is identified by the " +
+        "signed cookie pair (`koa.sid` + `koa.sid.sig`, see the security schemes); the session id never appears in a body. A browser sends the cookies " +
+        "by itself (with `credentials: \"include\"` from another origin); other clients keep them from `Set-Cookie`.\n\n- **Caching.** Every response " +
+        "carries `Cache-Control: no-store`.\n- **Concurrency.** A response that carries the session carries its `ETag`. Send it back in `If-Match` to " +
+        "change the session only if no one else did (else `412`), or in `If-None-Match` on a read to get `304` while it is unchanged.\n- **CSRF.** A " +
+        "state-changing request from a browser page must come from the API's own origin or one in `Cors:AllowedOrigins`, else it is refused with `403 " +
+        "cross-site-request`.\n- **Errors** are RFC 9457 `application/problem+json` with a stable `type` (see `ProblemType`): branch on it. A failed " +
+        "request (any 5xx, and every 409) sends no `Set-Cookie`: the client keeps the cookies it had, and the store keeps the sessions it had.\n- " +
+        "**Unknown routes and methods.** Below `/api`, a path that does not exist answers `404` (`urn:sessionfunctions:problem:not-found`), and a method " +
+        "that a path does not take answers `405` (`urn:sessionfunctions:problem:method-not-allowed`) with `Allow`, both as problem+json.\n- A few " +
+        "malformed requests are answered by Kestrel itself, before the app, with an empty body: a bad request line or `Host`, headers over 32 KiB (431), " +
+        "a URL over 8 KiB (414).\n\nThe standalone server serves this document at `/openapi/v1.json`, the Azure Functions app at `/api/openapi/v1.json`; " +
+        "it is committed as `openapi/session-api.json`.";
 
     /// <summary><c>components</c> in OpenAPI 3.1 JSON, where a line break and the indentation around it read as one space.</summary>
     public const string Json = """
@@ -89,11 +85,8 @@ internal static class ServerOpenApiComponents
               "description": "The `Priority` attribute (in any case), or `null` for none." },
             "partitioned": { "type": ["boolean", "null"],
               "description": "Partition the cookies (CHIPS), for a SPA embedded on another site; `null`: no attribute." },
-            "httpOnly": { "type": "boolean", "description": "Only as the session has it." },
-            "path": { "type": "string", "description": "Only as the session has it." },
-            "domain": { "type": "string", "description": "Only as the session has it." },
-            "signed": { "type": "boolean", "description": "Only as the session has it." },
-            "overwrite": { "type": "boolean", "description": "Only as the session has it." } },
+            "httpOnly": { "type": "boolean" }, "path": { "type": "string" }, "domain": { "type": "string" }, "signed": { "type": "boolean" },
+            "overwrite": { "type": "boolean" } },
           "examples": [{ "maxAge": 2592000000, "sameSite": "lax" }] },
         "UserSessions": { "type": "object", "required": ["sessions"], "description": "The sessions of the current session's user
             (`Session:UserIdPath`), the current one first, then by last save.",
@@ -105,9 +98,11 @@ internal static class ServerOpenApiComponents
               "created": { "type": "string", "format": "date-time" },
               "lastSeen": { "type": "string", "format": "date-time", "description": "Its last save or rolling read through this API." },
               "label": { "type": ["string", "null"], "maxLength": 100, "description": "The client, as named at login." } } } } },
-          "examples": [{ "sessions": [{ "handle": "Lx0mR3m8b2Yt1cK1m6a0QwS9v2E", "current": true, "created": "2025-06-01T09:00:00.000Z",
-            "lastSeen": "2025-06-02T17:30:12.345Z", "label": "Laptop" }, { "handle": "q3B8d1kVz0cY7pLr2tM5wXn4sAa", "current": false,
-            "created": "2025-05-28T07:12:00.000Z", "lastSeen": "2025-06-01T21:03:44.010Z", "label": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)" }] }] },
+          "examples": [{ "sessions": [
+            { "handle": "Lx0mR3m8b2Yt1cK1m6a0QwS9v2E", "current": true, "created": "2025-06-01T09:00:00.000Z", "lastSeen": "2025-06-02T17:30:12.345Z",
+              "label": "Laptop" },
+            { "handle": "q3B8d1kVz0cY7pLr2tM5wXn4sAa", "current": false, "created": "2025-05-28T07:12:00.000Z", "lastSeen": "2025-06-01T21:03:44.010Z",
+              "label": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)" }] }] },
         "Problem": { "type": "object", "required": ["type", "title", "status"], "description": "An RFC 9457 problem. Branch on `type`, which is
             stable; `title` is the type's fixed text and `detail` explains this occurrence.",
           "properties": {

@@ -1,14 +1,11 @@
 namespace SessionFunctions.Http;
 
-/// <summary>What the contract says about a problem type wherever it is answered.</summary>
-/// <param name="When">When the API answers it (CommonMark), as the README's Errors table says.</param>
-/// <param name="Headers">Headers every response of this problem carries, as ids of the document's <c>components/headers</c>.</param>
+/// <summary>When the API answers a problem type (CommonMark, as the README's Errors table says), and the headers it always carries.</summary>
 internal sealed record SessionProblemDoc(string When, params string[] Headers);
 
 /// <summary>
-/// Every <see cref="SessionProblem"/>, in declaration order (by status), and when it is answered: the document's
-/// <c>ProblemType</c> lists these, and each problem response describes its types from here. <c>OpenApiTests</c> fails
-/// when a problem type has no entry, so a new one cannot reach clients undocumented.
+/// Every <see cref="SessionProblem"/>, by status: the document's <c>ProblemType</c> lists them, and each problem response describes its types from
+/// here. <c>OpenApiTests</c> fails when a problem type has no entry, so a new one cannot reach clients undocumented.
 /// </summary>
 internal static class SessionProblemDocs
 {
@@ -27,37 +24,35 @@ internal static class SessionProblemDocs
             "another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed.",
             "WWW-Authenticate"),
         [SessionProblem.CrossSiteRequest] = new("A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a " +
-            "state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers " +
-            "(curl, servers) are not from a page and pass."),
+            "state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, " +
+            "servers) are not from a page and pass."),
         [SessionProblem.ProtectedField] = new("The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top " +
-            "member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa " +
-            "app sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed."),
+            "member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app " +
+            "sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed."),
         [SessionProblem.NotFound] = new("The request carries no valid session: no cookie, a bad signature, or a session that expired or was " +
             "removed. A client that sent a stale cookie gets the clearing pair.", "Set-Cookie.clearing"),
         [SessionProblem.NoUser] = new("`/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that " +
             "option is unset (no user index)."),
         [SessionProblem.UserSessionNotFound] = new("`DELETE /api/session/all/{handle}`: no live session of this user has that handle. Also " +
-            "`DELETE /api/session/all` with a `handle` query parameter: a handle is a path segment, and a client that sent one meant a single " +
-            "session; nothing was signed out."),
+            "`DELETE /api/session/all` with a `handle` query parameter: a handle is a path segment, and a client that sent one meant a single session; " +
+            "nothing was signed out."),
         [SessionProblem.RouteNotFound] = new("No resource at that path below `/api`."),
         [SessionProblem.MethodNotAllowed] = new("The path exists, but not with this method; `Allow` lists those it takes."),
         [SessionProblem.RequestTimeout] = new("The body stopped arriving (Kestrel's minimum data rate)."),
-        [SessionProblem.Conflict] = new("A concurrent request got in the way, and this one changed nothing; the client's cookies are left alone. " +
-            "A save: the session was removed between its read and its write, or other writers changed its cookie options during three attempts " +
-            "in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be " +
-            "stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied. " +
-            "A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was " +
-            "regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now."),
-        [SessionProblem.Unreadable] = new("The store holds a value for the session that is not a JSON object this API can read (not JSON, not an " +
-            "object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session " +
-            "exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until " +
-            "something rewrites it."),
+        [SessionProblem.Conflict] = new("A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed " +
+            "between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` " +
+            "says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another " +
+            "request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's " +
+            "sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; " +
+            "some may be signed out already, and this session stands. Retry with the cookies the client holds now."),
+        [SessionProblem.Unreadable] = new("The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, " +
+            "or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for " +
+            "the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it."),
         [SessionProblem.PreconditionFailed] = new("`If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` " +
             "included); nothing was changed. `ETag`, when sent, names the current one.", "ETag.current"),
         [SessionProblem.BodyTooLarge] = new("The body exceeds `Session:MaxBodyBytes` (64 KiB by default)."),
         [SessionProblem.UnsupportedMediaType] = new("A non-empty body that is not `application/json` (or another `application/*+json`) in " +
-            "UTF-8, or that has a `Content-Encoding` such as `gzip`. A `PATCH` takes `application/merge-patch+json` only, and names it in " +
-            "`Accept-Patch`."),
+            "UTF-8, or that has a `Content-Encoding` such as `gzip`. A `PATCH` takes `application/merge-patch+json` only, and names it in `Accept-Patch`."),
         [SessionProblem.Internal] = new("A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, " +
             "never to the client."),
         [SessionProblem.StoreUnavailable] = new("The store stayed unreachable for `Session:ReconnectTimeout` (10 s by default). Nothing changed, no " +
