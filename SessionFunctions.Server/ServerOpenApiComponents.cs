@@ -1,11 +1,9 @@
-using SessionFunctions.Http;
-
 namespace SessionFunctions.Server;
 
 /// <summary>
 /// What no endpoint metadata can say, as the document has it: the overview, and the components (the schemas of the JSON
 /// the API takes and answers, the headers, the parameters and the security schemes). <c>ProblemType</c> is made from
-/// <see cref="SessionProblemDocs"/>, and the cookie names follow <c>Session:Key</c>.
+/// <c>SessionProblemDocs</c>, and the cookie names follow <c>Session:Key</c>.
 /// </summary>
 internal static class ServerOpenApiComponents
 {

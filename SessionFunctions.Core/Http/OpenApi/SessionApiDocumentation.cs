@@ -107,7 +107,6 @@ internal static class SessionApiDocumentation
 
     // Names of the document's schemas, for the response metadata: ServerOpenApiComponents defines them, for JSON that is no C# type.
     private sealed class Session;
-
     private sealed class UserSessions;
 
     private static RouteHandlerBuilder Operation(this RouteHandlerBuilder endpoint, string summary, string description) =>

@@ -3,10 +3,7 @@ namespace SessionFunctions.Http;
 /// <summary>When the API answers a problem type (CommonMark, as the README's Errors table says), and the headers it always carries.</summary>
 internal sealed record SessionProblemDoc(string When, params string[] Headers);
 
-/// <summary>
-/// Every <see cref="SessionProblem"/>, by status: the document's <c>ProblemType</c> lists them, and each problem response describes its types from
-/// here. <c>OpenApiTests</c> fails when a problem type has no entry, so a new one cannot reach clients undocumented.
-/// </summary>
+/// <summary>Every <see cref="SessionProblem"/>, by status, for <c>ProblemType</c> and each problem response; OpenApiTests fails on one missing.</summary>
 internal static class SessionProblemDocs
 {
     public static OrderedDictionary<SessionProblem, SessionProblemDoc> All { get; } = new()
