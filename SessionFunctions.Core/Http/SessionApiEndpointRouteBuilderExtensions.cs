@@ -18,8 +18,10 @@ public static class SessionApiEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup("/" + SessionApiRoutes.Prefix);
         foreach (var route in SessionEndpoints.Routes)
         {
-            group.MapMethods(route.Pattern, SessionEndpoints.MethodsOf(route), (HttpContext http) => route.Invoke(http.RequestServices.GetRequiredService<SessionEndpoints>(), http))
-                .WithName(route.Name);
+            // A route handler rather than a RequestDelegate, so that ApiExplorer (and so the OpenAPI document) sees the endpoint
+            // and its metadata; it takes only the HttpContext, so it runs as the RequestDelegate would.
+            Delegate handler = (HttpContext http) => route.Invoke(http.RequestServices.GetRequiredService<SessionEndpoints>(), http);
+            group.MapMethods(route.Pattern, SessionEndpoints.MethodsOf(route), handler).WithName(route.Name).Document(route.Name);
         }
         // Any method: routing prefers a route that takes the method, so this answers only what none takes.
         group.Map("{**path}", (HttpContext http) => http.RequestServices.GetRequiredService<SessionEndpoints>().FallbackAsync(http));

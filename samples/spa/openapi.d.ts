@@ -35,7 +35,7 @@ export interface paths {
         head?: never;
         /**
          * Change some fields of the session
-         * @description Applies a JSON merge patch (RFC 7396) to the session's fields: `null` removes a field, objects merge recursively, anything else replaces; `cookie` overrides are merged as in `PUT`. Atomic even without `If-Match`: the patch is applied to the current value and written only if that value is still current, else applied again to the newer one, so no other writer's change is lost.
+         * @description Applies a JSON merge patch (RFC 7396) to the session's fields: `null` removes a field, objects merge recursively, anything else replaces; `cookie` overrides are merged as in `PUT`. Atomic even without `If-Match`: the patch is applied to the current value and written only if that value is still current, else applied again to the newer one, so no other writer's change is lost. A `PATCH` never creates a session.
          */
         patch: operations["PatchSession"];
         trace?: never;
@@ -138,7 +138,7 @@ export interface components {
          *     }
          */
         CookieOverrides: {
-            /** @description The cookie's lifetime in whole milliseconds, at most 400 days (34560000000); `null` for a browser-session cookie. */
+            /** @description The cookie's lifetime in whole milliseconds, at most 400 days (34560000000); `null` for a browser-session cookie (the store then keeps the session for `Session:FallbackTtl`). */
             maxAge?: null | number;
             /**
              * Format: date-time
@@ -159,15 +159,10 @@ export interface components {
             priority?: "low" | "medium" | "high" | null;
             /** @description Partition the cookies (CHIPS), for a SPA embedded on another site; `null`: no attribute. */
             partitioned?: null | boolean;
-            /** @description Only as the session has it. */
             httpOnly?: boolean;
-            /** @description Only as the session has it. */
             path?: string;
-            /** @description Only as the session has it. */
             domain?: string;
-            /** @description Only as the session has it. */
             signed?: boolean;
-            /** @description Only as the session has it. */
             overwrite?: boolean;
         };
         /** @description An RFC 9457 problem. Branch on `type`, which is stable; `title` is the type's fixed text and `detail` explains this occurrence. */
@@ -188,20 +183,20 @@ export interface components {
          *     - `urn:sessionfunctions:problem:body-required` (400): A `PUT` or `PATCH` without a body.
          *     - `urn:sessionfunctions:problem:invalid-cookie` (400): Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
          *     - `urn:sessionfunctions:problem:bad-request` (400): A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
-         *     - `urn:sessionfunctions:problem:invalid-token` (401): `POST /api/session/regenerate` with `Authorization: Bearer`: the token is not an ID token this API accepts (`Session:Login`): malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed.
+         *     - `urn:sessionfunctions:problem:invalid-token` (401): `Authorization: Bearer` on `POST /api/session/regenerate`: the token is not an ID token this API accepts (`Session:Login`): malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed.
          *     - `urn:sessionfunctions:problem:cross-site-request` (403): A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
          *     - `urn:sessionfunctions:problem:protected-field` (403): The body would add, change or remove a field under `Session:ProtectedPaths` (by default the top member of `Session:UserIdPath`, else `/user`): who the user is is written only by a verified login or by the server, such as a Koa app sharing the store. A `PUT` that leaves the field out keeps it, and sending the stored value unchanged is allowed. Nothing changed.
-         *     - `urn:sessionfunctions:problem:session-not-found` (404): The request carries no valid session.
+         *     - `urn:sessionfunctions:problem:session-not-found` (404): The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair.
          *     - `urn:sessionfunctions:problem:no-user` (404): `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
-         *     - `urn:sessionfunctions:problem:user-session-not-found` (404): `DELETE /api/session/all/{handle}`: no live session of this user has that handle.
+         *     - `urn:sessionfunctions:problem:user-session-not-found` (404): `DELETE /api/session/all/{handle}`: no live session of this user has that handle. Also `DELETE /api/session/all` with a `handle` query parameter: a handle is a path segment, and a client that sent one meant a single session; nothing was signed out.
          *     - `urn:sessionfunctions:problem:not-found` (404): No resource at that path below `/api`.
          *     - `urn:sessionfunctions:problem:method-not-allowed` (405): The path exists, but not with this method; `Allow` lists those it takes.
          *     - `urn:sessionfunctions:problem:request-timeout` (408): The body stopped arriving (Kestrel's minimum data rate).
-         *     - `urn:sessionfunctions:problem:session-conflict` (409): The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+         *     - `urn:sessionfunctions:problem:session-conflict` (409): A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
          *     - `urn:sessionfunctions:problem:session-unreadable` (409): The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
          *     - `urn:sessionfunctions:problem:precondition-failed` (412): `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one.
          *     - `urn:sessionfunctions:problem:body-too-large` (413): The body exceeds `Session:MaxBodyBytes` (64 KiB by default).
-         *     - `urn:sessionfunctions:problem:unsupported-media-type` (415): A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`.
+         *     - `urn:sessionfunctions:problem:unsupported-media-type` (415): A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. A `PATCH` takes `application/merge-patch+json` only, and names it in `Accept-Patch`.
          *     - `urn:sessionfunctions:problem:internal-error` (500): A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client.
          *     - `urn:sessionfunctions:problem:store-unavailable` (503): The store stayed unreachable for `Session:ReconnectTimeout` (10 s by default). Nothing changed, no cookie is sent; retry after `Retry-After`.
          *     - `urn:sessionfunctions:problem:store-error` (503): The store answered with an error (Redis `OOM`, `READONLY` during a failover, `WRONGTYPE` …), at once, without waiting; `detail` names the error's code, the log has the reply.
@@ -220,7 +215,10 @@ export interface components {
          *         "maxAge": 86400000
          *       },
          *       "count": 1,
-         *       "user": "ada"
+         *       "theme": "dark",
+         *       "user": {
+         *         "id": "ada"
+         *       }
          *     }
          */
         Session: {
@@ -265,19 +263,75 @@ export interface components {
             /** @description Whether the cookies are partitioned (CHIPS), for a SPA embedded on another site. */
             partitioned?: boolean;
         };
-        /** @description The session's fields: any JSON properties except `cookie`; they replace the current fields (fields left out are removed). `cookie` holds overrides of the cookie options, merged into the current ones; leave it out to keep them. At most `Session:MaxBodyBytes` (64 KiB) of UTF-8 JSON, nested at most 64 levels, with no property repeated. */
+        /**
+         * @description The session's fields: any JSON properties except `cookie`; they replace the current fields (fields left out are removed). `cookie` holds overrides of the cookie options, merged into the current ones; leave it out to keep them. At most `Session:MaxBodyBytes` (64 KiB) of UTF-8 JSON, nested at most 64 levels, with no property repeated.
+         * @example {
+         *       "count": 1,
+         *       "theme": "dark"
+         *     }
+         * @example {
+         *       "count": 1,
+         *       "theme": "dark",
+         *       "cookie": {
+         *         "maxAge": 2592000000
+         *       }
+         *     }
+         * @example {
+         *       "count": 1,
+         *       "cookie": {
+         *         "sameSite": "none",
+         *         "secure": true,
+         *         "partitioned": true
+         *       }
+         *     }
+         * @example {
+         *       "cart": [],
+         *       "step": "checkout"
+         *     }
+         */
         SessionInput: {
             cookie?: components["schemas"]["CookieOverrides"];
         } & {
             [key: string]: unknown;
         };
-        /** @description A JSON merge patch (RFC 7396) of the session's fields: a property set to `null` is removed, an object is merged into the current one recursively, anything else replaces; fields it does not name are kept. `cookie`, if present, is an object of overrides of the cookie options, merged as in a save (the `cookie` object itself cannot be removed). */
+        /**
+         * @description A JSON merge patch (RFC 7396) of the session's fields: a property set to `null` is removed, an object is merged into the current one recursively, anything else replaces; fields it does not name are kept. `cookie`, if present, is an object of overrides of the cookie options, merged as in a save (the `cookie` object itself cannot be removed).
+         * @example {
+         *       "theme": "dark",
+         *       "draft": null
+         *     }
+         * @example {
+         *       "cookie": {
+         *         "maxAge": 2592000000
+         *       }
+         *     }
+         */
         SessionPatch: {
             cookie?: components["schemas"]["CookieOverrides"];
         } & {
             [key: string]: unknown;
         };
-        /** @description The sessions of the current session's user (`Session:UserIdPath`). */
+        /**
+         * @description The sessions of the current session's user (`Session:UserIdPath`), the current one first, then by last save.
+         * @example {
+         *       "sessions": [
+         *         {
+         *           "handle": "Lx0mR3m8b2Yt1cK1m6a0QwS9v2E",
+         *           "current": true,
+         *           "created": "2025-06-01T09:00:00.000Z",
+         *           "lastSeen": "2025-06-02T17:30:12.345Z",
+         *           "label": "Laptop"
+         *         },
+         *         {
+         *           "handle": "q3B8d1kVz0cY7pLr2tM5wXn4sAa",
+         *           "current": false,
+         *           "created": "2025-05-28T07:12:00.000Z",
+         *           "lastSeen": "2025-06-01T21:03:44.010Z",
+         *           "label": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X)"
+         *         }
+         *       ]
+         *     }
+         */
         UserSessions: {
             sessions: {
                 /** @description Opaque: base64url of an HMAC of the session id. Never the id. */
@@ -298,6 +352,8 @@ export interface components {
     };
     responses: never;
     parameters: {
+        /** @description A session's opaque handle, as `GET /api/session/all` lists it. */
+        handle: string;
         /**
          * @description Change the session only if it is still the one this `ETag` names (compared strongly; a weak tag never matches), or, with `*`, only if a session exists (a `PUT` then never creates one). Otherwise `412 precondition-failed` and nothing changes. The check and the write are one atomic store step, so it holds across instances.
          * @example "7d1d0214943eeff3664f003f97a501d144ce7271"
@@ -312,20 +368,35 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description The media type a `PATCH` takes, sent when the body had another one.
-         * @example application/merge-patch+json
-         */
-        AcceptPatch: string;
-        /**
          * @description Always `no-store`: a session response carries a credential and per-user data, which no cache may keep.
          * @example no-store
          */
-        CacheControl: string;
+        "Cache-Control": string;
+        /**
+         * @description Two `Set-Cookie` headers: the session id (`koa.sid`, or `Session:Key`) and its Keygrip signature (`koa.sid.sig`), written as koa's cookies module writes them: `path`, `expires` (never `Max-Age`), then `domain`, `priority`, `samesite`, `secure`, `httponly`, `partitioned` as the session's `cookie` object says. A browser stores them; other clients send them back in `Cookie`.
+         * @example koa.sid=-WQiXl8Kv17CgQxeYch2hWrmTYNOY8Wo; path=/; expires=Mon, 23 Nov 2026 04:05:00 GMT; httponly
+         */
+        "Set-Cookie.pair": string;
+        /**
+         * @description The cookie pair, written as `Set-Cookie.pair` says: sent when the session was written (its expiry moves on), with `Session:Rolling`, or to re-sign a `.sig` made with an older key; absent when nothing changed.
+         * @example koa.sid=-WQiXl8Kv17CgQxeYch2hWrmTYNOY8Wo; path=/; expires=Mon, 23 Nov 2026 04:05:00 GMT; httponly
+         */
+        "Set-Cookie.refresh": string;
+        /**
+         * @description The clearing pair: both cookies with an empty or meaningless value and `expires=Thu, 01 Jan 1970 00:00:00 GMT`, so the browser drops them.
+         * @example koa.sid=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly
+         */
+        "Set-Cookie.clearing": string;
         /**
          * @description `"cookies"`: the browser drops every cookie of the API's site (OWASP's advice at logout; secure contexts only). Not sent when `Session:ClearSiteData` is off.
          * @example "cookies"
          */
-        ClearSiteData: string;
+        "Clear-Site-Data": string;
+        /**
+         * @description Seconds to wait before retrying: `Session:ReconnectTimeout`, rounded up.
+         * @example 10
+         */
+        "Retry-After": number;
         /**
          * @description The stored session's version: `"` + the hex SHA-1 of the exact text stored + `"`, a strong validator. It changes whenever the stored session changes, whoever wrote it (a Koa app sharing the store too). Send it back in `If-Match` or `If-None-Match`.
          * @example "7d1d0214943eeff3664f003f97a501d144ce7271"
@@ -335,42 +406,27 @@ export interface components {
          * @description The current session's version, when there is a session: read it again (or apply the change to it), then retry with this tag.
          * @example "0c2f8e5a5b0d4a1f6e3c9b7a8d2e1f0a9b8c7d6e"
          */
-        ETagCurrent: string;
-        /**
-         * @description Seconds to wait before retrying: `Session:ReconnectTimeout`, rounded up.
-         * @example 10
-         */
-        RetryAfter: number;
-        /**
-         * @description When the session ends however active it is (`Session:AbsoluteTimeout` after its creation), ISO-8601 UTC: sent on every response carrying a session once an absolute timeout applies to it.
-         * @example 2026-11-22T12:05:00.000Z
-         */
-        SessionAbsoluteExpires: string;
+        "ETag.current": string;
         /**
          * @description When the session's idle timeout (its store TTL) ends, ISO-8601 UTC: sent when this request set the TTL (a create, a save that wrote, a regenerate, a rolling read). A plain read cannot know when the last write was, so it does not send it.
          * @example 2026-11-23T04:05:00.000Z
          */
-        SessionIdleExpires: string;
+        "Session-Idle-Expires": string;
         /**
-         * @description The clearing pair: both cookies with an empty or meaningless value and `expires=Thu, 01 Jan 1970 00:00:00 GMT`, so the browser drops them.
-         * @example koa.sid=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly
+         * @description When the session ends however active it is (`Session:AbsoluteTimeout` after its creation), ISO-8601 UTC: sent on every response carrying a session once an absolute timeout applies to it.
+         * @example 2026-11-22T12:05:00.000Z
          */
-        SetCookieClearing: string;
-        /**
-         * @description Two `Set-Cookie` headers: the session id (`koa.sid`, or `Session:Key`) and its Keygrip signature (`koa.sid.sig`), written as koa's cookies module writes them: `path`, `expires` (never `Max-Age`), then `domain`, `priority`, `samesite`, `secure`, `httponly`, `partitioned` as the session's `cookie` object says. A browser stores them; other clients send them back in `Cookie`.
-         * @example koa.sid=-WQiXl8Kv17CgQxeYch2hWrmTYNOY8Wo; path=/; expires=Mon, 23 Nov 2026 04:05:00 GMT; httponly
-         */
-        SetCookiePair: string;
-        /**
-         * @description Two `Set-Cookie` headers: the session id (`koa.sid`, or `Session:Key`) and its Keygrip signature (`koa.sid.sig`), written as koa's cookies module writes them: `path`, `expires` (never `Max-Age`), then `domain`, `priority`, `samesite`, `secure`, `httponly`, `partitioned` as the session's `cookie` object says. Sent when the session was written (its expiry moves on), with `Session:Rolling`, or to re-sign a `.sig` made with an older key; absent when nothing changed.
-         * @example koa.sid=-WQiXl8Kv17CgQxeYch2hWrmTYNOY8Wo; path=/; expires=Mon, 23 Nov 2026 04:05:00 GMT; httponly
-         */
-        SetCookieRefresh: string;
+        "Session-Absolute-Expires": string;
         /**
          * @description The bearer token was refused (RFC 6750): get a new ID token from the provider.
          * @example Bearer error="invalid_token"
          */
-        WwwAuthenticate: string;
+        "WWW-Authenticate": string;
+        /**
+         * @description The media type a `PATCH` takes, sent when the body had another one.
+         * @example application/merge-patch+json
+         */
+        "Accept-Patch": string;
     };
     pathItems: never;
 }
@@ -394,11 +450,11 @@ export interface operations {
             /** @description The session, as stored. */
             200: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieRefresh"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.refresh"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -408,11 +464,11 @@ export interface operations {
             /** @description The session is still the one `If-None-Match` names. */
             304: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieRefresh"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.refresh"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -420,8 +476,8 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair. */
             404: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -434,12 +490,12 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-conflict`: Rare: the stored session had no `cookie` object, and a concurrent request removed it before this read could store one.
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
              *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
              */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -452,7 +508,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -471,8 +527,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -497,7 +553,6 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The session's new fields, and optionally `cookie` overrides. */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["SessionInput"];
@@ -507,11 +562,11 @@ export interface operations {
             /** @description The session was saved, or was already as sent. Also answered, without cookies, when there is no session and the body holds no fields (an empty session is not stored unless `Session:AllowEmpty`). */
             200: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieRefresh"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.refresh"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -521,11 +576,11 @@ export interface operations {
             /** @description There was no valid session: a new one was created, under a new id, holding the body. */
             201: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookiePair"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.pair"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -543,7 +598,7 @@ export interface operations {
              */
             400: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -561,7 +616,7 @@ export interface operations {
              */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -574,7 +629,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:request-timeout`: The body stopped arriving (Kestrel's minimum data rate). */
             408: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -587,12 +642,12 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
              *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
              */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -605,8 +660,8 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:precondition-failed`: `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one. */
             412: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    ETag: components["headers"]["ETagCurrent"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag.current"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -619,7 +674,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:body-too-large`: The body exceeds `Session:MaxBodyBytes` (64 KiB by default). */
             413: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -629,10 +684,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. */
+            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. A `PATCH` takes `application/merge-patch+json` only, and names it in `Accept-Patch`. */
             415: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -645,7 +700,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -664,8 +719,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -684,7 +739,6 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The initial fields, and optionally `cookie` overrides. Without a body the session holds no fields. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["SessionInput"];
@@ -694,11 +748,11 @@ export interface operations {
             /** @description The new session, as stored. */
             201: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookiePair"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.pair"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -715,7 +769,7 @@ export interface operations {
              */
             400: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -733,7 +787,7 @@ export interface operations {
              */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -746,7 +800,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:request-timeout`: The body stopped arriving (Kestrel's minimum data rate). */
             408: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -759,7 +813,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:body-too-large`: The body exceeds `Session:MaxBodyBytes` (64 KiB by default). */
             413: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -769,10 +823,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. */
+            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. A `PATCH` takes `application/merge-patch+json` only, and names it in `Accept-Patch`. */
             415: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -785,7 +839,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -804,8 +858,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -835,9 +889,9 @@ export interface operations {
             /** @description The session is gone. */
             204: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
-                    "Clear-Site-Data": components["headers"]["ClearSiteData"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
+                    "Clear-Site-Data": components["headers"]["Clear-Site-Data"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -845,7 +899,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only). */
             400: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -858,7 +912,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -871,7 +925,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it. */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -884,8 +938,8 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:precondition-failed`: `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one. */
             412: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    ETag: components["headers"]["ETagCurrent"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag.current"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -898,7 +952,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -916,8 +970,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -942,7 +996,6 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The merge patch. */
         requestBody: {
             content: {
                 "application/merge-patch+json": components["schemas"]["SessionPatch"];
@@ -952,11 +1005,11 @@ export interface operations {
             /** @description The session, patched (or unchanged, if the patch changed nothing). */
             200: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieRefresh"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.refresh"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -974,7 +1027,7 @@ export interface operations {
              */
             400: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -992,7 +1045,7 @@ export interface operations {
              */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1002,11 +1055,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session to patch (a `PATCH` never creates one). A client that sent a stale cookie gets the clearing pair. */
+            /** @description `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair. */
             404: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1019,7 +1072,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:request-timeout`: The body stopped arriving (Kestrel's minimum data rate). */
             408: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1032,12 +1085,12 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-conflict`: The session was removed by a concurrent request between this save's read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row of this save (`detail` says which). The client's cookies are left alone.
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
              *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
              */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1050,8 +1103,8 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:precondition-failed`: `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one. */
             412: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    ETag: components["headers"]["ETagCurrent"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag.current"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1064,7 +1117,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:body-too-large`: The body exceeds `Session:MaxBodyBytes` (64 KiB by default). */
             413: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1074,11 +1127,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A body that is not `application/merge-patch+json` in UTF-8 (the answer then carries `Accept-Patch`), or that has a `Content-Encoding` such as `gzip`. */
+            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. A `PATCH` takes `application/merge-patch+json` only, and names it in `Accept-Patch`. */
             415: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Accept-Patch": components["headers"]["AcceptPatch"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Accept-Patch": components["headers"]["Accept-Patch"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1091,7 +1144,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1110,8 +1163,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1136,7 +1189,6 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The new session's fields, and optionally `cookie` overrides. Without a body the old session's data is copied. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["SessionInput"];
@@ -1146,11 +1198,11 @@ export interface operations {
             /** @description The session under its new id, with the new cookie pair. */
             200: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookiePair"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.pair"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1160,11 +1212,11 @@ export interface operations {
             /** @description A verified login without a session to regenerate: a new session, holding the token's user. */
             201: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookiePair"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.pair"];
                     ETag: components["headers"]["ETag"];
-                    "Session-Idle-Expires": components["headers"]["SessionIdleExpires"];
-                    "Session-Absolute-Expires": components["headers"]["SessionAbsoluteExpires"];
+                    "Session-Idle-Expires": components["headers"]["Session-Idle-Expires"];
+                    "Session-Absolute-Expires": components["headers"]["Session-Absolute-Expires"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1181,7 +1233,7 @@ export interface operations {
              */
             400: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1191,11 +1243,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:invalid-token`: `POST /api/session/regenerate` with `Authorization: Bearer`: the token is not an ID token this API accepts (`Session:Login`): malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed. */
+            /** @description `urn:sessionfunctions:problem:invalid-token`: `Authorization: Bearer` on `POST /api/session/regenerate`: the token is not an ID token this API accepts (`Session:Login`): malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed. */
             401: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1213,7 +1265,7 @@ export interface operations {
              */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1223,11 +1275,11 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session to regenerate. A client that sent a stale cookie gets the clearing pair. */
+            /** @description `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair. */
             404: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1240,7 +1292,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:request-timeout`: The body stopped arriving (Kestrel's minimum data rate). */
             408: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1253,12 +1305,12 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request regenerated or removed this session first (its cookies stand, and this request changed nothing), or saves kept changing it while it was copied.
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
              *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
              */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1271,8 +1323,8 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:precondition-failed`: `If-Match` was sent and the session is not the one it names, or there is none (`If-Match: *` included); nothing was changed. `ETag`, when sent, names the current one. */
             412: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    ETag: components["headers"]["ETagCurrent"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    ETag: components["headers"]["ETag.current"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1285,7 +1337,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:body-too-large`: The body exceeds `Session:MaxBodyBytes` (64 KiB by default). */
             413: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1295,10 +1347,10 @@ export interface operations {
                     };
                 };
             };
-            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. */
+            /** @description `urn:sessionfunctions:problem:unsupported-media-type`: A non-empty body that is not `application/json` (or another `application/*+json`) in UTF-8, or that has a `Content-Encoding` such as `gzip`. A `PATCH` takes `application/merge-patch+json` only, and names it in `Accept-Patch`. */
             415: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1311,7 +1363,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1330,8 +1382,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1355,7 +1407,7 @@ export interface operations {
             /** @description The user's sessions. */
             200: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1365,13 +1417,13 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session. A client that sent a stale cookie gets the clearing pair.
+             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair.
              *     - `urn:sessionfunctions:problem:no-user`: `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
              */
             404: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1384,7 +1436,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it. */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1397,7 +1449,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1415,8 +1467,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1440,9 +1492,9 @@ export interface operations {
             /** @description The user's sessions are gone. */
             204: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
-                    "Clear-Site-Data": components["headers"]["ClearSiteData"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
+                    "Clear-Site-Data": components["headers"]["Clear-Site-Data"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1450,7 +1502,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1463,14 +1515,14 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session. A client that sent a stale cookie gets the clearing pair.
+             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair.
              *     - `urn:sessionfunctions:problem:no-user`: `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
-             *     - `urn:sessionfunctions:problem:user-session-not-found`: A `handle` query parameter: a handle is a path segment (`DELETE /api/session/all/{handle}`), and a client that sent one meant a single session; nothing was signed out.
+             *     - `urn:sessionfunctions:problem:user-session-not-found`: `DELETE /api/session/all/{handle}`: no live session of this user has that handle. Also `DELETE /api/session/all` with a `handle` query parameter: a handle is a path segment, and a client that sent one meant a single session; nothing was signed out.
              */
             404: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1483,12 +1535,12 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
              *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
              */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1501,7 +1553,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1519,8 +1571,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1544,7 +1596,7 @@ export interface operations {
             /** @description The user's other sessions are gone. */
             204: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1552,7 +1604,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1565,13 +1617,13 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session. A client that sent a stale cookie gets the clearing pair.
+             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair.
              *     - `urn:sessionfunctions:problem:no-user`: `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
              */
             404: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1584,12 +1636,12 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
              *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
              */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1602,7 +1654,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1620,8 +1672,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1639,7 +1691,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description A session's opaque handle, as `GET /api/session/all` lists it. */
-                handle: string;
+                handle: components["parameters"]["handle"];
             };
             cookie?: never;
         };
@@ -1648,9 +1700,9 @@ export interface operations {
             /** @description The session is gone. */
             204: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
-                    "Clear-Site-Data": components["headers"]["ClearSiteData"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
+                    "Clear-Site-Data": components["headers"]["Clear-Site-Data"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1658,7 +1710,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:cross-site-request`: A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass. */
             403: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1671,14 +1723,14 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session. A client that sent a stale cookie gets the clearing pair.
+             *     - `urn:sessionfunctions:problem:session-not-found`: The request carries no valid session: no cookie, a bad signature, or a session that expired or was removed. A client that sent a stale cookie gets the clearing pair.
              *     - `urn:sessionfunctions:problem:no-user`: `/api/session/all` and `/api/session/others`: the session has no user id at `Session:UserIdPath`, or that option is unset (no user index).
-             *     - `urn:sessionfunctions:problem:user-session-not-found`: `DELETE /api/session/all/{handle}`: no live session of this user has that handle.
+             *     - `urn:sessionfunctions:problem:user-session-not-found`: `DELETE /api/session/all/{handle}`: no live session of this user has that handle. Also `DELETE /api/session/all` with a `handle` query parameter: a handle is a path segment, and a client that sent one meant a single session; nothing was signed out.
              */
             404: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Set-Cookie": components["headers"]["SetCookieClearing"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Set-Cookie": components["headers"]["Set-Cookie.clearing"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1691,12 +1743,12 @@ export interface operations {
             /**
              * @description One of these problem types:
              *
-             *     - `urn:sessionfunctions:problem:session-conflict`: The user's sessions kept changing (new logins or regenerates) through four listings of them, or, for the others, this session was regenerated or removed by another request meanwhile. Some may be signed out already; this session stands. Retry, with the cookies the client holds now.
+             *     - `urn:sessionfunctions:problem:session-conflict`: A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; some may be signed out already, and this session stands. Retry with the cookies the client holds now.
              *     - `urn:sessionfunctions:problem:session-unreadable`: The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for the Koa app: the value and the cookies are left alone, and no new session is started over it. Not retryable until something rewrites it.
              */
             409: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1709,7 +1761,7 @@ export interface operations {
             /** @description `urn:sessionfunctions:problem:internal-error`: A bug (e.g. a custom `ISessionIdGenerator` that keeps returning taken ids); the details go to the log, never to the client. */
             500: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1727,8 +1779,8 @@ export interface operations {
              */
             503: {
                 headers: {
-                    "Cache-Control": components["headers"]["CacheControl"];
-                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["Cache-Control"];
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
