@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using SessionFunctions;
+using SessionFunctions.UserIndex;
 
 namespace SessionFunctions.Server;
 
@@ -20,7 +21,7 @@ public static class ServerHosting
             .AllowCredentials()
             .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete)
             // Authorization: the ID token of a verified login (POST /api/session/regenerate), from a SPA on another origin.
-            .WithHeaders("Content-Type", "If-Match", "If-None-Match", SessionLifecycle.LabelHeader, "Authorization")
+            .WithHeaders("Content-Type", "If-Match", "If-None-Match", ClientLabel.Header, "Authorization")
             .WithExposedHeaders([.. CrossOriginOptions.ExposedResponseHeaders])
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         return services;

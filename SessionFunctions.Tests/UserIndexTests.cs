@@ -25,7 +25,7 @@ public abstract class UserIndexScenarios
     /// <summary>A user id of its own: the server outlives a test.</summary>
     protected static string NewUser(string name) => name + "-" + Guid.NewGuid().ToString("N")[..8];
 
-    protected static string IndexKey(string user) => "koa:sess:user:" + Uri.EscapeDataString(user);
+    protected static string IndexKey(string user) => SessionKeys.IndexOfUser(user);
 
     /// <summary>Logs in as <paramref name="user"/> (a new session), and fails the test at once, with the answer, if that did not work.</summary>
     protected static async Task<SessionResponse> LoginAsync(SessionClient client, string user, string? label = null)
@@ -142,7 +142,7 @@ public abstract class UserIndexScenarios
         Assert.Equal(204, (await DeleteAsync(laptop, "/api/session/all")).Status);
 
         Assert.Equal(404, (await phone.GetAsync()).Status);
-        Assert.Empty(await Database.HashKeysAsync(IndexKey(id.ToString(CultureInfo.InvariantCulture))));
+        Assert.Empty(await Database.HashKeysAsync(SessionKeys.IndexOfJson(id.ToString(CultureInfo.InvariantCulture))));
     }
 
     [Fact]
@@ -313,10 +313,11 @@ public sealed class UserIndexRedisTests(RedisServer redis) : UserIndexScenarios
         await LoginAsync(warm, _ada);
         await warm.PutAsync($$$"""{"user":{"id":"{{{_ada}}}"},"n":1}""");
         var client = api.CreateSessionClient();
-        // The index script's one EVALSHA runs TIME, HGET, HSET and TTL (and EXPIRE only when the index key would end before the session).
+        // The index script's one EVALSHA runs TIME, HGET, HSET and TTL (and EXPIRE only when the index key would end before the session);
+        // a new member also HLEN, to check Session:MaxSessionsPerUser (and HGETALL only past it).
         var (created, createCommands) = await redis.WithCommandCountsAsync(() => LoginAsync(client, _ada));
         Assert.Equal(201, created.Status);
-        Assert.Equal(new Dictionary<string, long> { ["set"] = 1, ["evalsha"] = 2, ["time"] = 2, ["hget"] = 1, ["hset"] = 1, ["ttl"] = 1 }, createCommands);
+        Assert.Equal(new Dictionary<string, long> { ["set"] = 1, ["evalsha"] = 2, ["time"] = 2, ["hget"] = 1, ["hset"] = 1, ["ttl"] = 1, ["hlen"] = 1 }, createCommands);
         var (saved, saveCommands) = await redis.WithCommandCountsAsync(() => client.PutAsync($$$"""{"user":{"id":"{{{_ada}}}"},"n":2}"""));
         Assert.Equal(200, saved.Status);
         Assert.Equal(2, saveCommands["evalsha"]);

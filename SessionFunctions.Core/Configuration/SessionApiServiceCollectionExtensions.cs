@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using SessionFunctions;
+using SessionFunctions.UserIndex;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -36,6 +37,7 @@ public static class SessionApiServiceCollectionExtensions
         services.TryAddSingleton<TtlPolicy>();
         services.TryAddSingleton<SessionRepository>();
         services.TryAddSingleton<ProtectedFields>();
+        services.TryAddSingleton(UserIndexRegistration.Create);
         services.TryAddSingleton<VerifiedLogin>();
         services.TryAddSingleton<SessionLifecycle>();
         services.TryAddSingleton<CrossSiteRequestGuard>();

@@ -12,7 +12,7 @@ namespace SessionFunctions.Tests.Lifecycle;
 /// </summary>
 public sealed class SignOutRaceTests : IDisposable
 {
-    private const string IndexKey = "koa:sess:user:ada";
+    private static readonly string IndexKey = SessionKeys.IndexOfUser("ada");
     private readonly ScriptedSessionStore _store = new(TimeProvider.System);
     private readonly ScriptedIds _ids = new();
     private readonly SessionApiFactory _api;
@@ -142,7 +142,7 @@ public sealed class SignOutRaceTests : IDisposable
         _ids.Next.Enqueue("third");
         // The phone's first regenerate has indexed its new sid, not yet stored it, when the sign-out reads the index.
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await ((ISessionUserIndexStore)_store).IndexAsync(IndexKey, "second", new UserIndexEntry(now, now, "phone"), TimeSpan.FromHours(1), DateTimeOffset.MaxValue, default);
+        await ((ISessionUserIndexStore)_store).IndexAsync(IndexKey, new UserIndexJoin("second", new UserIndexEntry(now, now, "phone"), TimeSpan.FromHours(1)), DateTimeOffset.MaxValue, default);
         SessionResponse? toSecond = null, toThird = null;
         // The sign-out read "second" missing and is about to delete the first sid: the first regenerate completes. Then,
         // as the next listing reads "second", the phone regenerates again, to "third".
