@@ -30,8 +30,8 @@ internal interface ISessionUserIndexStore
     /// When the member is new and the index then holds more than <see cref="UserIndexJoin.MaxMembers"/> (not counting
     /// <see cref="UserIndexJoin.Replaces"/>): the least recently seen members over the bound, at most
     /// <see cref="UserIndexJoin.MaxOverBound"/>, never the joining one or the one it replaces (an entry that cannot be
-    /// read counts as seen first; ties in any order), as sid → entry text. Else none. Nothing is removed: the caller
-    /// signs them out, deleting each session before its member.
+    /// read counts as seen first; ties in any order), as sid → entry text, the least recently seen first. Else none.
+    /// Nothing is removed: the caller signs them out, deleting each session before its member.
     /// </returns>
     Task<IReadOnlyList<KeyValuePair<string, string>>> IndexAsync(string indexKey, UserIndexJoin join, DateTimeOffset deadline, CancellationToken cancellationToken);
 

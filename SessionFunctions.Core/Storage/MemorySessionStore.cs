@@ -93,10 +93,15 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         }
     }
 
-    /// <summary>The remaining lifetime of <paramref name="key"/>, or null when it does not exist (Redis <c>PTTL</c>).</summary>
+    /// <summary>The remaining lifetime of <paramref name="key"/>, a session's or a user index's, or null when it does not exist (Redis <c>PTTL</c>).</summary>
     public TimeSpan? TimeToLive(string key)
     {
-        lock (_lock) return TryGetLive(key, out var entry) ? entry.ExpiresAt - _time.GetUtcNow() : null;
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            if (TryGetLive(key, out var entry)) return entry.ExpiresAt - now;
+            return _indexes.TryGetValue(key, out var index) && index.ExpiresAt > now ? index.ExpiresAt - now : null;
+        }
     }
 
     Task<IReadOnlyList<KeyValuePair<string, string>>> ISessionUserIndexStore.IndexAsync(
