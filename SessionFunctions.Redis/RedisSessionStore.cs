@@ -35,7 +35,7 @@ namespace SessionFunctions.Redis;
 /// deadline. See docs/write-deadlines.md.
 /// </para>
 /// </remarks>
-internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider time, IOptions<SessionApiOptions> options) : ISessionStore, ISessionUserIndexStore
+internal sealed partial class RedisSessionStore(RedisConnection connection, TimeProvider time, IOptions<SessionApiOptions> options) : ISessionStore
 {
     /// <summary>
     /// How much earlier than the API gives up Redis must have run a write: clock skew between the app and Redis (NTP
@@ -78,35 +78,6 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
         return redis.call('DEL', KEYS[1])
         """);
 
-    // The user index (Session:UserIdPath). KEYS[1] the user's hash; ARGV[2] the sid; ARGV[3] its entry, "created seen label";
-    // ARGV[4] the TTL. An entry it already has keeps its created time and label; the key lives at least as long as the session.
-    private static readonly RedisScript Index = new(DeadlineCheck + """
-        local entry = ARGV[3]
-        local old = redis.call('HGET', KEYS[1], ARGV[2])
-        if old then
-          local created, label = string.match(old, '^(%d+) %d+ (.*)$')
-          local seen = string.match(entry, '^%d+ (%d+) ')
-          if created and seen then entry = created .. ' ' .. seen .. ' ' .. label end
-        end
-        redis.call('HSET', KEYS[1], ARGV[2], entry)
-        if redis.call('TTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[1], ARGV[4]) end
-        return 1
-        """);
-
-    // KEYS[1] the user's hash; ARGV[2] the sid: removes the member.
-    private static readonly RedisScript Unindex = new(DeadlineCheck + """
-        return redis.call('HDEL', KEYS[1], ARGV[2])
-        """);
-
-    // KEYS[1] the user's hash; ARGV[2] the sid; ARGV[3] Unix ms: removes the member unless a save re-indexed it after then.
-    private static readonly RedisScript UnindexIf = new(DeadlineCheck + """
-        local old = redis.call('HGET', KEYS[1], ARGV[2])
-        if not old then return 0 end
-        local seen = tonumber(string.match(old, '^%d+ (%d+) '))
-        if seen and seen > tonumber(ARGV[3]) then return 0 end
-        return redis.call('HDEL', KEYS[1], ARGV[2])
-        """);
-
     // KEYS[1] the session; ARGV[2] the SHA-1 of the value the save started from; ARGV[3] the new value; ARGV[4] the TTL.
     // nil: no such key; {0, value}: it holds another value; {1}: written.
     private static readonly RedisScript ReplaceIf = new(DeadlineCheck + """
@@ -136,7 +107,7 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
     private volatile bool _noGetEx;
 
     /// <summary>Every script's text, for tests that load them on a server before counting its commands.</summary>
-    internal static IEnumerable<string> Scripts => new[] { Create, Destroy, Index, Unindex, UnindexIf, ReplaceIf, DestroyIf, GetAndExpire }.Select(s => s.Text);
+    internal static IEnumerable<string> Scripts => new[] { Create, Destroy, ReplaceIf, DestroyIf, GetAndExpire }.Concat(IndexScripts).Select(s => s.Text);
 
     /// <summary>Read-and-touch with the script from the start, as on a server older than Redis 6.2 (for tests).</summary>
     internal RedisSessionStore(RedisConnection connection, TimeProvider time, bool olderThanRedis62) : this(connection, time, Options.Create(new SessionApiOptions())) => _noGetEx = olderThanRedis62;
@@ -177,19 +148,6 @@ internal sealed class RedisSessionStore(RedisConnection connection, TimeProvider
 
     public Task<SessionStoreWrite> DestroyIfAsync(string key, string expectedHash, DateTimeOffset deadline, CancellationToken cancellationToken) =>
         RunAsync(async database => Write(await EvaluateAsync(database, DestroyIf, key, RedisDeadline(deadline), expectedHash)));
-
-    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken) =>
-        RunAsync(database => EvaluateAsync(database, Index, indexKey, RedisDeadline(deadline), sessionId, entry.Format(), Seconds(ttl)));
-
-    Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken) =>
-        RunAsync(async database => (IReadOnlyDictionary<string, string>)(await database.HashGetAllAsync(indexKey))
-            .ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal));
-
-    Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, DateTimeOffset deadline, CancellationToken cancellationToken) =>
-        RunAsync(database => EvaluateAsync(database, Unindex, indexKey, RedisDeadline(deadline), sessionId));
-
-    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, DateTimeOffset deadline, CancellationToken cancellationToken) =>
-        RunAsync(database => EvaluateAsync(database, UnindexIf, indexKey, RedisDeadline(deadline), sessionId, seenAtMost));
 
     // The TtlPolicy already rounds to whole seconds, at least one.
     private static long Seconds(TimeSpan ttl) => (long)ttl.TotalSeconds;

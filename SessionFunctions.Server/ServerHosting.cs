@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SessionFunctions;
 using SessionFunctions.Configuration;
 using SessionFunctions.Lifecycle;
+using SessionFunctions.UserIndex;
 
 namespace SessionFunctions.Server;
 
@@ -22,7 +23,7 @@ public static class ServerHosting
             .AllowCredentials()
             .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete)
             // Authorization: the ID token of a verified login (POST /api/session/regenerate), from a SPA on another origin.
-            .WithHeaders("Content-Type", "If-Match", "If-None-Match", SessionLifecycle.LabelHeader, "Authorization")
+            .WithHeaders("Content-Type", "If-Match", "If-None-Match", ClientLabel.Header, "Authorization")
             .WithExposedHeaders([.. CrossOriginOptions.ExposedResponseHeaders])
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         return services;

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SessionFunctions.Configuration;
 using SessionFunctions.Cookies;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
 
 namespace SessionFunctions.Tests;
@@ -42,6 +44,8 @@ public sealed class ConfigurationTests
     [InlineData("Session:Cookie:SameSite", "sometimes", "Session:Cookie:SameSite")]
     [InlineData("Session:Cookie:SameSite", "none", "Session:Cookie:Secure")]
     [InlineData("Session:Keys:1", "", "Session:Keys:1")]
+    [InlineData("Session:MaxSessionsPerUser", "0", "Session:MaxSessionsPerUser")]
+    [InlineData("Session:MaxSessionsPerUser", "1001", "Session:MaxSessionsPerUser")]
     public void Invalid_settings_stop_the_app_naming_the_setting(string key, string value, string named)
     {
         var error = StartupError((key, value));
@@ -116,6 +120,29 @@ public sealed class ConfigurationTests
         var (exitCode, output) = await RunServerAsync("Production", ("Session__Keys__0", "k"), ("Session__Cookie__SameSite", "sideways"));
         Assert.NotEqual(0, exitCode);
         Assert.Contains("Session:Cookie:SameSite: must be lax, strict or none", output);
+    }
+
+    /// <summary>A host with <paramref name="settings"/> and a store of the app's own that keeps no user index, as a host starts it.</summary>
+    private static IHost HostWithCustomStore(params (string Key, string? Value)[] settings)
+    {
+        var values = new Dictionary<string, string?> { ["Session:Keys:0"] = "keys" };
+        foreach (var (key, value) in settings) values[key] = value;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        return new HostBuilder().ConfigureServices(services => services.AddLogging().AddSessionApi(configuration)
+            .AddSingleton<ISessionStore>(new KeyRecordingStore(new MemorySessionStore(TimeProvider.System)))).Build();
+    }
+
+    [Fact]
+    public async Task A_user_index_on_a_store_that_cannot_keep_one_stops_the_app_at_startup_naming_the_setting()
+    {
+        // It used to start, and then answer 500 to every save of a logged-in session.
+        using var indexed = HostWithCustomStore(("Session:UserIdPath", "/user/id"), ("Session:DangerouslyTrustClientsWithUserId", "true"));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => indexed.StartAsync());
+        Assert.StartsWith("Session:UserIdPath: the session store (KeyRecordingStore) cannot keep a user index", error.Message);
+
+        using var plain = HostWithCustomStore();
+        await plain.StartAsync();
+        await plain.StopAsync();
     }
 
     [Theory]

@@ -69,7 +69,7 @@ public sealed class RedisSessionStoreTests(RedisServer redis) : IDisposable
             ["replace"] = () => store.ReplaceIfAsync(prefix + "saved", SessionHash.Of("""{"n":1}"""), """{"n":9}""", TimeSpan.FromMinutes(5), deadlineOf(), default),
             ["destroy"] = () => store.DestroyAsync(prefix + "removed", deadlineOf(), default),
             ["destroy-if"] = () => store.DestroyIfAsync(prefix + "removed-if", SessionHash.Of("""{"n":1}"""), deadlineOf(), default),
-            ["index"] = () => index.IndexAsync(prefix + "user:ada", "sid-new", new UserIndexEntry(1, 2, "phone"), TimeSpan.FromMinutes(5), deadlineOf(), default),
+            ["index"] = () => index.IndexAsync(prefix + "user:ada", new UserIndexJoin("sid-new", new UserIndexEntry(1, 2, "phone"), TimeSpan.FromMinutes(5)), deadlineOf(), default),
             ["unindex"] = () => index.UnindexAsync(prefix + "user:ada", "sid-a", deadlineOf(), default),
             ["unindex-if"] = () => index.UnindexIfSeenAtMostAsync(prefix + "user:ada", "sid-b", long.MaxValue, deadlineOf(), default),
         };

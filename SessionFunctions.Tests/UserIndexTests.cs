@@ -25,7 +25,7 @@ public abstract class UserIndexScenarios
     /// <summary>A user id of its own: the server outlives a test.</summary>
     protected static string NewUser(string name) => name + "-" + Guid.NewGuid().ToString("N")[..8];
 
-    protected static string IndexKey(string user) => "koa:sess:user:" + Uri.EscapeDataString(user);
+    protected static string IndexKey(string user) => SessionKeys.IndexOfUser(user);
 
     /// <summary>Logs in as <paramref name="user"/> (a new session), and fails the test at once, with the answer, if that did not work.</summary>
     protected static async Task<SessionResponse> LoginAsync(SessionClient client, string user, string? label = null)
@@ -142,7 +142,7 @@ public abstract class UserIndexScenarios
         Assert.Equal(204, (await DeleteAsync(laptop, "/api/session/all")).Status);
 
         Assert.Equal(404, (await phone.GetAsync()).Status);
-        Assert.Empty(await Database.HashKeysAsync(IndexKey(id.ToString(CultureInfo.InvariantCulture))));
+        Assert.Empty(await Database.HashKeysAsync(SessionKeys.IndexOfJson(id.ToString(CultureInfo.InvariantCulture))));
     }
 
     [Fact]
@@ -289,6 +289,67 @@ public abstract class UserIndexScenarios
         Assert.False(await Database.HashExistsAsync(IndexKey(_ada), phoneSid));
     }
 
+    [Fact]
+    public async Task A_login_past_Session_MaxSessionsPerUser_signs_out_the_least_recently_seen_and_a_regenerate_signs_out_none()
+    {
+        using var api = Api(("Session:MaxSessionsPerUser", "3"));
+        var devices = Enumerable.Range(0, 5).Select(_ => api.CreateSessionClient()).ToList();
+        // A millisecond apart at least, so that each step is seen after the one before.
+        async Task StepAsync(Func<Task<SessionResponse>> step, int status)
+        {
+            await Task.Delay(5);
+            var response = await step();
+            Assert.True(response.Status == status, $"{response.Status}: {response.Body}");
+        }
+        foreach (var device in devices.Take(3)) await StepAsync(() => LoginAsync(device, _ada), 201);
+        await StepAsync(() => devices[0].PatchAsync("""{"n":1}"""), 200); // seen again: now the second least recently seen is the first
+
+        await StepAsync(() => LoginAsync(devices[3], _ada), 201);
+
+        Assert.Equal(404, (await devices[1].GetAsync()).Status);
+        Assert.Equal(((int[])[0, 2, 3]).Select(i => devices[i].Jar["koa.sid"]).Order(StringComparer.Ordinal),
+            (await Database.HashKeysAsync(IndexKey(_ada))).Select(k => (string)k!).Order(StringComparer.Ordinal));
+        // A regenerate at the bound replaces its own session: no one else goes.
+        await StepAsync(() => devices[3].RegenerateAsync(), 200);
+        foreach (var device in (int[])[0, 2, 3]) Assert.Equal(200, (await devices[device].GetAsync()).Status);
+
+        await StepAsync(() => LoginAsync(devices[4], _ada), 201);
+        Assert.Equal(404, (await devices[2].GetAsync()).Status);
+        var listed = Sessions(await ListAsync(devices[4]));
+        Assert.Equal(3, listed.Count);
+        Assert.Equal(3, await Database.HashLengthAsync(IndexKey(_ada)));
+    }
+
+    [Fact]
+    public async Task A_string_and_a_number_are_two_users_a_number_beyond_the_doubles_is_none_and_index_keys_have_one_length()
+    {
+        var id = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString(CultureInfo.InvariantCulture);
+        var longId = NewUser(new string('x', 10_000));
+        using var api = Api();
+        using var number = api.CreateSessionClient();
+        using var text = api.CreateSessionClient();
+        using var longUser = api.CreateSessionClient();
+        using var infinite = api.CreateSessionClient();
+        Assert.Equal(201, (await number.PostAsync(json: $$$"""{"user":{"id":{{{id}}}}}""")).Status);
+        Assert.Equal(201, (await text.PostAsync(json: $$$"""{"user":{"id":"{{{id}}}"}}""")).Status);
+        await LoginAsync(longUser, longId);
+        Assert.Equal(201, (await infinite.PostAsync(json: """{"user":{"id":1e400}}""")).Status);
+
+        // 1 and "1" are two users, each alone in its index.
+        Assert.Single(Sessions(await ListAsync(number)));
+        Assert.Single(Sessions(await ListAsync(text)));
+        Assert.Equal([number.Jar["koa.sid"]], (await Database.HashKeysAsync(SessionKeys.IndexOfJson(id))).Select(k => (string)k!));
+        Assert.Equal([text.Jar["koa.sid"]], (await Database.HashKeysAsync(SessionKeys.IndexOfJson("\"" + id + "\""))).Select(k => (string)k!));
+        // A 10,000-character id gets a key as long as any other.
+        Assert.Equal([longUser.Jar["koa.sid"]], (await Database.HashKeysAsync(IndexKey(longId))).Select(k => (string)k!));
+        Assert.Equal("koa:sess:user:".Length + 43, IndexKey(longId).Length);
+        // JSON.stringify writes 1e400 (Infinity) as null: no user, so no index and no list.
+        var none = await ListAsync(infinite);
+        Assert.Equal(404, none.Status);
+        Assert.Equal("urn:sessionfunctions:problem:no-user", none.ProblemType);
+        Assert.False(await Database.KeyExistsAsync(SessionKeys.IndexOfJson("null")));
+    }
+
     private static string Sign(string sid)
     {
         using var hmac = new System.Security.Cryptography.HMACSHA1(System.Text.Encoding.UTF8.GetBytes(SessionApiFactory.TestKeys[0]));
@@ -313,10 +374,11 @@ public sealed class UserIndexRedisTests(RedisServer redis) : UserIndexScenarios
         await LoginAsync(warm, _ada);
         await warm.PutAsync($$$"""{"user":{"id":"{{{_ada}}}"},"n":1}""");
         var client = api.CreateSessionClient();
-        // The index script's one EVALSHA runs TIME, HGET, HSET and TTL (and EXPIRE only when the index key would end before the session).
+        // The index script's one EVALSHA runs TIME, HGET, HSET and TTL (and EXPIRE only when the index key would end before the session);
+        // a new member also HLEN, to check Session:MaxSessionsPerUser (and HGETALL only past it).
         var (created, createCommands) = await redis.WithCommandCountsAsync(() => LoginAsync(client, _ada));
         Assert.Equal(201, created.Status);
-        Assert.Equal(new Dictionary<string, long> { ["set"] = 1, ["evalsha"] = 2, ["time"] = 2, ["hget"] = 1, ["hset"] = 1, ["ttl"] = 1 }, createCommands);
+        Assert.Equal(new Dictionary<string, long> { ["set"] = 1, ["evalsha"] = 2, ["time"] = 2, ["hget"] = 1, ["hset"] = 1, ["ttl"] = 1, ["hlen"] = 1 }, createCommands);
         var (saved, saveCommands) = await redis.WithCommandCountsAsync(() => client.PutAsync($$$"""{"user":{"id":"{{{_ada}}}"},"n":2}"""));
         Assert.Equal(200, saved.Status);
         Assert.Equal(2, saveCommands["evalsha"]);

@@ -27,4 +27,6 @@ public static class SessionApiDefaults
     /// <summary>How many sessions' stored values an instance remembers for one-command saves.</summary>
     public const int RecentSessions = 4096;
 
+    /// <summary>With a user index, the most sessions one user keeps: a login past it signs out the least recently seen.</summary>
+    public const int MaxSessionsPerUser = 50;
 }

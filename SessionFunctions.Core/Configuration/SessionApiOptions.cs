@@ -36,6 +36,13 @@ public sealed class SessionApiOptions
     public string? UserIdPath { get; set; }
 
     /// <summary>
+    /// Not in koa: with <see cref="UserIdPath"/>, the most sessions one user keeps. A login past it signs out the user's
+    /// least recently seen sessions, so a user's list, and what a sign-out reads, stay bounded however often the user logs
+    /// in. At least 1, at most 1000. Default 50.
+    /// </summary>
+    public int MaxSessionsPerUser { get; set; } = SessionApiDefaults.MaxSessionsPerUser;
+
+    /// <summary>
     /// Not in koa: JSON pointers (RFC 6901) to the fields that say who the user is, which a client of this API can never
     /// add, change or remove (<c>403 protected-field</c>); only a verified login (<see cref="Login"/>) and server-side
     /// writers of the store, such as a Koa app, write them. A <c>PUT</c> that leaves one out keeps it, as it keeps the

@@ -10,6 +10,9 @@ namespace SessionFunctions.Configuration;
 /// </summary>
 internal sealed partial class SessionApiOptionsValidator : IValidateOptions<SessionApiOptions>
 {
+    /// <summary>The largest <see cref="SessionApiOptions.MaxSessionsPerUser"/>: listing a user's sessions reads each one.</summary>
+    internal const int MaxSessionsPerUserLimit = 1000;
+
     public ValidateOptionsResult Validate(string? name, SessionApiOptions options)
     {
         var errors = new List<string>();
@@ -32,6 +35,8 @@ internal sealed partial class SessionApiOptionsValidator : IValidateOptions<Sess
             Fail("AbsoluteTimeout", $"must be a positive number of milliseconds, or unset; got {options.AbsoluteTimeout}.");
         if (options.UserIdPath is { } userIdPath && (userIdPath.Length < 2 || userIdPath[0] != '/'))
             Fail("UserIdPath", $"must be a JSON pointer to a field of the session, such as /user/id, or unset; got '{userIdPath}'.");
+        if (options.MaxSessionsPerUser is < 1 or > MaxSessionsPerUserLimit)
+            Fail("MaxSessionsPerUser", $"must be between 1 and {MaxSessionsPerUserLimit} sessions; got {options.MaxSessionsPerUser}.");
         ValidateTrust(options, Fail);
         if (options.FallbackTtl <= 0)
             Fail("FallbackTtl", $"must be a positive number of milliseconds; got {options.FallbackTtl}.");

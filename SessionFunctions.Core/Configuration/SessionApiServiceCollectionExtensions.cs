@@ -9,6 +9,7 @@ using SessionFunctions.Extensibility;
 using SessionFunctions.Http;
 using SessionFunctions.Lifecycle;
 using SessionFunctions.Storage;
+using SessionFunctions.UserIndex;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -42,6 +43,7 @@ public static class SessionApiServiceCollectionExtensions
         services.TryAddSingleton<TtlPolicy>();
         services.TryAddSingleton<SessionRepository>();
         services.TryAddSingleton<ProtectedFields>();
+        services.TryAddSingleton(UserIndexRegistration.Create);
         services.TryAddSingleton<VerifiedLogin>();
         services.TryAddSingleton<SessionLifecycle>();
         services.TryAddSingleton<CrossSiteRequestGuard>();

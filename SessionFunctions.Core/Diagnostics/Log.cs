@@ -61,6 +61,12 @@ internal static partial class Log
     [LoggerMessage(17, LogLevel.Information, "A session could not be taken out of its user's index; listing the user's sessions prunes it ({Reason}).", EventName = "UnindexLeft")]
     public static partial void UnindexLeft(ILogger logger, string reason);
 
+    [LoggerMessage(18, LogLevel.Information, "A login took its user past Session:MaxSessionsPerUser ({Max}); the least recently seen session was signed out.", EventName = "OverBoundSignedOut")]
+    public static partial void OverBoundSignedOut(ILogger logger, int max);
+
+    [LoggerMessage(19, LogLevel.Information, "A session over Session:MaxSessionsPerUser could not be signed out now; the user's next login tries again ({Reason}).", EventName = "OverBoundLeft")]
+    public static partial void OverBoundLeft(ILogger logger, string reason);
+
     [LoggerMessage(40, LogLevel.Warning, "A bearer token could not be verified for a reason other than the token (the provider's keys?); answering 401.", EventName = "LoginNotVerified")]
     public static partial void LoginNotVerified(ILogger logger, Exception? error);
 }

@@ -93,11 +93,8 @@ internal sealed class Session
     /// <summary>Whether this request set the session's TTL (stored or touched it), so its idle deadline is now + TTL.</summary>
     public bool TtlSet { get; private set; }
 
-    /// <summary>The user id of the value the store holds, with a user index on (<c>Session:UserIdPath</c>): which index it is in.</summary>
-    public string? StoredUserId { get; set; }
-
-    /// <summary>When (Unix ms) this request last indexed the session or began to write it: a later index entry is another save's.</summary>
-    public long WriteStarted { get; set; }
+    /// <summary>The text the session was loaded from, as the store held it; null for a new session, or one recalled without its text.</summary>
+    public string? LoadedJson => _source;
 
     /// <summary>Moves a new session to another id, when the store already holds the first one.</summary>
     public void MoveTo(string id) => Id = id;

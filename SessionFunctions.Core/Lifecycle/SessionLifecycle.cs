@@ -7,6 +7,7 @@ using SessionFunctions.Cookies;
 using SessionFunctions.Diagnostics;
 using SessionFunctions.Extensibility;
 using SessionFunctions.Storage;
+using SessionFunctions.UserIndex;
 
 namespace SessionFunctions.Lifecycle;
 
@@ -31,6 +32,7 @@ internal sealed partial class SessionLifecycle(
     IBeforeSessionSave beforeSave,
     ISessionErrorHandler errors,
     ProtectedFields protectedFields,
+    IUserSessionIndex index,
     IOptions<SessionApiOptions> options,
     TimeProvider time,
     SessionMetrics metrics,
@@ -40,10 +42,6 @@ internal sealed partial class SessionLifecycle(
     private const string RemovedDetail = "The session was removed between this save's read and its write; nothing was saved.";
     private const string ChangingDetail = "Other instances kept changing the session during this save; nothing was saved. Retry.";
     private const string RegeneratedDetail = "The session was regenerated or removed by a concurrent request; this request changed nothing.";
-    private const string SignOutChangedDetail =
-        "This session was regenerated or removed by a concurrent request while the others were signed out; some may be signed out already. Retry with the current cookies.";
-    private const string SignOutKeptChangingDetail =
-        "The user's sessions kept changing (new logins or regenerates) during the sign-out; some may be signed out already. Retry.";
 
     private readonly SessionApiOptions _options = options.Value;
     private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);
@@ -62,13 +60,14 @@ internal sealed partial class SessionLifecycle(
         var session = await NewAsync(http, NewData());
         if (edit is not null) Apply(http, session, edit);
         if (login is not null) SignIn(session, login);
-        var replacedUser = replaced is null ? null : await UserOfAsync(http, replaced);
-        if (!await StoreNewAsync(http, session)) return SessionOutcome.NotStored;
+        var leaving = await index.BeforeDeleteAsync(http, replaced);
+        if (await StoreNewAsync(http, session, replaced) is not { } joined) return SessionOutcome.NotStored;
         if (replaced is not null)
         {
             await DestroyReplacedAsync(http, replaced, session);
-            await TryUnindexAsync(replacedUser, replaced);
+            await index.AfterAsync(leaving, sessionExists: false);
         }
+        await index.AfterAsync(joined, sessionExists: true);
         ids.Set(http, session.Id, CookieOf(session));
         metrics.Created();
         return SessionOutcome.Created(session);
@@ -93,7 +92,7 @@ internal sealed partial class SessionLifecycle(
         else if (_options.Rolling || session.ResignCookie)
         {
             // A rolling read extends the session's life, and so its index entry's.
-            if (_options.Rolling) await JoinAsync(http, session);
+            if (_options.Rolling) await index.AfterAsync(await index.BeforeWriteAsync(http, new(session.Id, session.Data)), sessionExists: true);
             ids.Set(http, session.Id, CookieOf(session));
         }
         return ifNoneMatch?.Matches(session.Hash) == true ? SessionOutcome.NotModified(session) : SessionOutcome.Ok(session);
@@ -140,19 +139,22 @@ internal sealed partial class SessionLifecycle(
             var next = await NewAsync(http, (JsonObject)current.Data.DeepClone());
             if (edit is not null) Apply(http, next, edit);
             if (login is not null) SignIn(next, login);
-            if (!await StoreNewAsync(http, next)) return SessionOutcome.NotStored;
+            // Without a login it is the same device under a new id: its index entry keeps the old one's created time.
+            var leaving = await index.BeforeDeleteAsync(http, current.Id, current.Data);
+            if (await StoreNewAsync(http, next, current.Id, inherits: login is null) is not { } joined) return SessionOutcome.NotStored;
 
             var removal = await DestroyReplacedIfAsync(http, current, next);
             if (removal == ConditionalWriteResult.Done)
             {
-                await TryUnindexAsync(current.StoredUserId, current.Id);
+                await index.AfterAsync(leaving, sessionExists: false);
+                await index.AfterAsync(joined, sessionExists: true);
                 ids.Set(http, next.Id, CookieOf(next));
                 metrics.Regenerated();
                 return SessionOutcome.Ok(next);
             }
             // Not done: the new session goes, and the other request's cookies stand (answering with ours would undo them).
             await TryDestroyAsync(next.Id);
-            await TryUnindexAsync(UserIdOf(next.Data), next.Id);
+            await index.AfterAsync(joined, sessionExists: false);
             if (removal is ConditionalWriteResult.Changed changed)
             {
                 // A save changed it after it was copied (another instance's: this one's take turns with this regenerate):
@@ -174,7 +176,7 @@ internal sealed partial class SessionLifecycle(
     public async Task<SessionOutcome> RemoveAsync(HttpContext http, SessionPrecondition? ifMatch)
     {
         var id = ids.Get(http).Id;
-        var user = id is null ? null : await UserOfAsync(http, id);
+        var leaving = await index.BeforeDeleteAsync(http, id);
         // Delete first: a delete that fails must leave the cookies, so the client can retry (and the session is not left alive unnoticed).
         if (ifMatch is { IsAny: false })
         {
@@ -186,12 +188,12 @@ internal sealed partial class SessionLifecycle(
                 removal = await repository.DestroyIfAsync(id, other.Current.Hash, http.RequestAborted);
             var failed = removal == ConditionalWriteResult.Done ? null : SessionOutcome.PreconditionFailed((removal as ConditionalWriteResult.Changed)?.Current.Hash);
             if (failed is not null) return failed;
-            await TryUnindexAsync(user, id);
+            await index.AfterAsync(leaving, sessionExists: false);
         }
         else if (id is not null)
         {
             var existed = await repository.DestroyAsync(id, http.RequestAborted);
-            await TryUnindexAsync(user, id);
+            await index.AfterAsync(leaving, sessionExists: false);
             if (!existed && ifMatch is not null) return SessionOutcome.PreconditionFailed(null);
         }
         else if (ifMatch is not null)
@@ -266,7 +268,7 @@ internal sealed partial class SessionLifecycle(
             if (resetStale) ids.Reset(http, _defaultCookie);
             return null;
         }
-        return Tracked(Session.Loaded(incoming.Id, stored, _options.Cookie, incoming.SignedWithOldKey));
+        return Session.Loaded(incoming.Id, stored, _options.Cookie, incoming.SignedWithOldKey);
     }
 
     /// <summary>
@@ -285,13 +287,15 @@ internal sealed partial class SessionLifecycle(
         while (true)
         {
             var changes = session.HasChanges;
-            var result = changes ? await ReplaceAsync(http, session) : await repository.ConfirmAsync(session.Id, session.Basis!, http.RequestAborted);
+            var (result, joined) = changes
+                ? await ReplaceAsync(http, session)
+                : (await repository.ConfirmAsync(session.Id, session.Basis!, http.RequestAborted), default);
             if (result is null) return SessionOutcome.NotStored;
             if (result == ConditionalWriteResult.Done)
             {
                 if (changes)
                 {
-                    await LeftUserAsync(session);
+                    await index.AfterAsync(joined, sessionExists: true);
                     session.MarkStored();
                     metrics.Saved();
                 }
@@ -312,7 +316,7 @@ internal sealed partial class SessionLifecycle(
                     Log.SaveConflict(logger, retry.Attempts);
                     return SessionOutcome.Conflict(ChangingDetail);
                 }
-                session = Tracked(Session.Loaded(session.Id, changed.Current, _options.Cookie, session.ResignCookie));
+                session = Session.Loaded(session.Id, changed.Current, _options.Cookie, session.ResignCookie);
                 if (edit is not null) Apply(http, session, edit);
                 Log.SaveRedone(logger);
                 metrics.Redone();
@@ -320,7 +324,7 @@ internal sealed partial class SessionLifecycle(
             }
             // Gone, or never there: its sid is dead, and the index entry a write attempt refreshed would hold up a
             // sign-out (young, and gone).
-            if (changes) await TryUnindexAsync(UserIdOf(session.Data), session.Id, session.WriteStarted);
+            if (changes) await index.AfterAsync(joined, sessionExists: false);
             if (result == ConditionalWriteResult.NotFound && edit is not null)
             {
                 // Only this instance's memory said it existed: the save goes on as one that found no session.
@@ -342,7 +346,8 @@ internal sealed partial class SessionLifecycle(
         var session = await NewAsync(http, NewData());
         Apply(http, session, edit);
         if (!_options.AllowEmpty && JsonNode.DeepEquals(session.Data, NewData())) return SessionOutcome.Ok(session);
-        if (!await StoreNewAsync(http, session)) return SessionOutcome.NotStored;
+        if (await StoreNewAsync(http, session) is not { } joined) return SessionOutcome.NotStored;
+        await index.AfterAsync(joined, sessionExists: true);
         ids.Set(http, session.Id, CookieOf(session));
         metrics.Created();
         return SessionOutcome.Created(session);
@@ -377,28 +382,33 @@ internal sealed partial class SessionLifecycle(
     /// <summary>A new session's data: the configured cookie options and no fields.</summary>
     private JsonObject NewData() => new() { [SessionCookie.PropertyName] = SessionCookie.NewJson(_options.Cookie) };
 
-    /// <summary>Stores a new session under its id, or under a fresh one should the id be taken; false when the error handler went on.</summary>
-    private async Task<bool> StoreNewAsync(HttpContext http, Session session)
+    /// <summary>
+    /// Stores a new session under its id, or under a fresh one should the id be taken; the user index's ticket for it, or
+    /// null when the error handler went on. <paramref name="replaces"/> is the session it replaces, which
+    /// <paramref name="inherits"/> continues on the same device (the user index's <see cref="IndexedWrite"/>).
+    /// </summary>
+    private async Task<UserIndexTicket?> StoreNewAsync(HttpContext http, Session session, string? replaces = null, bool inherits = false)
     {
         BeforeSave(http, session);
         for (var attempt = 1; ; attempt++)
         {
             bool created;
+            UserIndexTicket joined;
             try
             {
                 // The index first: a session is never alive under a user without being in that user's index.
-                await JoinAsync(http, session);
+                joined = await index.BeforeWriteAsync(http, new(session.Id, session.Data) { Replaces = replaces, Inherits = inherits });
                 created = await repository.CreateAsync(session.Id, session.ToStored(), CookieOf(session), http.RequestAborted);
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
                 errors.OnStoreError(error, SessionStoreOperation.Set, http);
-                return false;
+                return null;
             }
             if (created)
             {
                 session.MarkStored();
-                return true;
+                return joined;
             }
             // 192 random bits make a collision practically impossible, but a custom generator may be weaker. That is a bug
             // in the generator, not a store failure, so it is not the error handler's to judge.
@@ -407,19 +417,22 @@ internal sealed partial class SessionLifecycle(
         }
     }
 
-    /// <summary>Overwrites a stored session if it still holds what the session expects; null when the store failed and the error handler chose to go on.</summary>
-    private async Task<ConditionalWriteResult?> ReplaceAsync(HttpContext http, Session session)
+    /// <summary>
+    /// Overwrites a stored session if it still holds what the session expects, with the user index's ticket for the
+    /// write; null when the store failed and the error handler chose to go on.
+    /// </summary>
+    private async Task<(ConditionalWriteResult? Outcome, UserIndexTicket Joined)> ReplaceAsync(HttpContext http, Session session)
     {
         BeforeSave(http, session);
         try
         {
-            await JoinAsync(http, session);
-            return await repository.ReplaceAsync(session.Id, session.ToStored(), CookieOf(session), session.Basis!, http.RequestAborted);
+            var joined = await index.BeforeWriteAsync(http, new(session.Id, session.Data) { StoredJson = session.LoadedJson });
+            return (await repository.ReplaceAsync(session.Id, session.ToStored(), CookieOf(session), session.Basis!, http.RequestAborted), joined);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             errors.OnStoreError(error, SessionStoreOperation.Set, http);
-            return null;
+            return (null, default);
         }
     }
 

@@ -1,3 +1,5 @@
+using SessionFunctions.UserIndex;
+
 namespace SessionFunctions.Lifecycle;
 
 /// <summary>How an operation of the <see cref="SessionLifecycle"/> ended; the HTTP layer turns it into a status.</summary>

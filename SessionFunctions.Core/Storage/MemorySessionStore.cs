@@ -93,35 +93,53 @@ public sealed class MemorySessionStore : ISessionStore, ISessionUserIndexStore, 
         }
     }
 
-    /// <summary>The remaining lifetime of <paramref name="key"/>, or null when it does not exist (Redis <c>PTTL</c>).</summary>
+    /// <summary>The remaining lifetime of <paramref name="key"/>, a session's or a user index's, or null when it does not exist (Redis <c>PTTL</c>).</summary>
     public TimeSpan? TimeToLive(string key)
     {
-        lock (_lock) return TryGetLive(key, out var entry) ? entry.ExpiresAt - _time.GetUtcNow() : null;
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            if (TryGetLive(key, out var entry)) return entry.ExpiresAt - now;
+            return _indexes.TryGetValue(key, out var index) && index.ExpiresAt > now ? index.ExpiresAt - now : null;
+        }
     }
 
-    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken)
+    Task<IReadOnlyList<KeyValuePair<string, string>>> ISessionUserIndexStore.IndexAsync(
+        string indexKey, UserIndexJoin join, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             var now = _time.GetUtcNow();
             if (!_indexes.TryGetValue(indexKey, out var index) || index.ExpiresAt <= now)
-                index = new IndexEntry(new Dictionary<string, string>(StringComparer.Ordinal), now + ttl);
-            if (UserIndexEntry.Parse(index.Members.GetValueOrDefault(sessionId)) is { } old)
-                entry = entry with { Created = old.Created, Label = old.Label };
-            index.Members[sessionId] = entry.Format();
-            _indexes[indexKey] = index.ExpiresAt < now + ttl ? index with { ExpiresAt = now + ttl } : index;
-            return Task.CompletedTask;
+                index = new IndexEntry(new Dictionary<string, string>(StringComparer.Ordinal), now + join.Ttl);
+            var members = index.Members;
+            var isNew = !members.TryGetValue(join.SessionId, out var own);
+            var replaced = join.Replaces is { } replaces && replaces != join.SessionId ? members.GetValueOrDefault(replaces) : null;
+            var entry = join.Entry;
+            if ((UserIndexEntry.Parse(own) ?? (join.Inherits ? UserIndexEntry.Parse(replaced) : null)) is { } kept)
+                entry = entry with { Created = kept.Created, Label = kept.Label };
+            members[join.SessionId] = entry.Format();
+            _indexes[indexKey] = index.ExpiresAt < now + join.Ttl ? index with { ExpiresAt = now + join.Ttl } : index;
+
+            var over = members.Count - (replaced is null ? 0 : 1) - join.MaxMembers;
+            if (!isNew || over <= 0) return Task.FromResult<IReadOnlyList<KeyValuePair<string, string>>>([]);
+            IReadOnlyList<KeyValuePair<string, string>> oldest = [.. members
+                .Where(m => m.Key != join.SessionId && m.Key != join.Replaces)
+                .OrderBy(m => UserIndexEntry.Parse(m.Value)?.Seen ?? 0)
+                .Take(Math.Min(over, join.MaxOverBound))];
+            return Task.FromResult(oldest);
         }
     }
 
-    Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken)
+    Task<UserIndexMembers> ISessionUserIndexStore.MembersAsync(string indexKey, int limit, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            IReadOnlyDictionary<string, string> members = _indexes.TryGetValue(indexKey, out var index) && index.ExpiresAt > _time.GetUtcNow()
-                ? new Dictionary<string, string>(index.Members, StringComparer.Ordinal)
-                : new Dictionary<string, string>();
-            return Task.FromResult(members);
+            if (!_indexes.TryGetValue(indexKey, out var index) || index.ExpiresAt <= _time.GetUtcNow()) return Task.FromResult(UserIndexMembers.None);
+            var members = index.Members.Count <= limit
+                ? index.Members
+                : index.Members.OrderBy(m => UserIndexEntry.Parse(m.Value)?.Created ?? 0).Take(limit);
+            return Task.FromResult(new UserIndexMembers(new Dictionary<string, string>(members, StringComparer.Ordinal), index.Members.Count));
         }
     }
 

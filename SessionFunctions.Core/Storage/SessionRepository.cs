@@ -30,9 +30,6 @@ internal sealed class SessionRepository(
     private readonly SessionCookie _defaultCookie = SessionCookie.Read(null, options.Value.Cookie);
     private readonly RecentSessionValues _recent = new(options.Value.RecentSessions);
 
-    // The user index's commands: null unless Session:UserIdPath is set (SessionUserIndex checks the store has them).
-    private readonly ISessionUserIndexStore? _index = options.Value.UserIdPath is null ? null : store as ISessionUserIndexStore;
-
     // When the current outage began (ticks of the clock), or 0: one Warning per outage, not one per retry.
     private long _unavailableSince;
 
@@ -182,43 +179,6 @@ internal sealed class SessionRepository(
 
     public string StoreKey(string sessionId) => _options.Prefix + sessionId;
 
-    /// <summary>The key of a user's index: <c>prefix + "user:" + the id, percent-encoded</c> (no <c>{}</c> hash tag, no separator clash).</summary>
-    public string IndexKey(string userId) => _options.Prefix + "user:" + Uri.EscapeDataString(userId);
-
-    /// <summary>Puts the session in its user's index (or refreshes its entry), for at least <paramref name="cookie"/>'s TTL.</summary>
-    public Task IndexAsync(string userId, string sessionId, UserIndexEntry entry, SessionCookie cookie, CancellationToken cancellationToken)
-    {
-        var lifetime = ttl.For(cookie, time.GetUtcNow());
-        return WhenAvailable("index", async (deadline, ct) =>
-        {
-            await Index.IndexAsync(IndexKey(userId), sessionId, entry, lifetime, deadline, ct);
-            return true;
-        }, cancellationToken);
-    }
-
-    /// <summary>The members of a user's index: sid → entry text.</summary>
-    public Task<IReadOnlyDictionary<string, string>> IndexMembersAsync(string userId, CancellationToken cancellationToken) =>
-        WhenAvailable("index_list", (_, ct) => Index.MembersAsync(IndexKey(userId), ct), cancellationToken);
-
-    /// <summary>Takes a session out of its user's index.</summary>
-    public Task UnindexAsync(string userId, string sessionId, CancellationToken cancellationToken) =>
-        WhenAvailable("unindex", async (deadline, ct) =>
-        {
-            await Index.UnindexAsync(IndexKey(userId), sessionId, deadline, ct);
-            return true;
-        }, cancellationToken);
-
-    /// <summary>Takes a session out of its user's index unless a save indexed it after <paramref name="seenAtMost"/> (Unix ms).</summary>
-    public Task UnindexIfSeenAtMostAsync(string userId, string sessionId, long seenAtMost, CancellationToken cancellationToken) =>
-        WhenAvailable("unindex_if", async (deadline, ct) =>
-        {
-            await Index.UnindexIfSeenAtMostAsync(IndexKey(userId), sessionId, seenAtMost, deadline, ct);
-            return true;
-        }, cancellationToken);
-
-    private ISessionUserIndexStore Index => _index ?? throw new InvalidOperationException(
-        "The session store does not implement the user index (Session:UserIdPath); use the memory or Redis store, or unset Session:UserIdPath.");
-
     /// <param name="key">The store key.</param>
     /// <param name="write">What the store answered.</param>
     /// <param name="basis">What the operation started from, if it was a save: a missing value is news only if it was read.</param>
@@ -308,7 +268,10 @@ internal sealed class SessionRepository(
         return new WriteAttempt<T>(result, mayHaveRun);
     }
 
-    /// <summary>Runs one store command, measured; retries it while the store is unavailable, for up to ReconnectTimeout.</summary>
+    /// <summary>
+    /// Runs one store command, measured; retries it while the store is unavailable, for up to ReconnectTimeout. Internal
+    /// for the user index's commands (UserIndex/UserIndexCommands.cs), which wait for the same store the same way.
+    /// </summary>
     /// <param name="operation">The metric's name for it.</param>
     /// <param name="command">
     /// The command, given the moment this gives up and answers unavailable: a write passes it to the store, so that an
@@ -316,7 +279,7 @@ internal sealed class SessionRepository(
     /// Every attempt gets the same moment.
     /// </param>
     /// <param name="cancellationToken">The request's.</param>
-    private async Task<T> WhenAvailable<T>(string operation, Func<DateTimeOffset, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
+    internal async Task<T> WhenAvailable<T>(string operation, Func<DateTimeOffset, CancellationToken, Task<T>> command, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + TimeSpan.FromMilliseconds(_options.ReconnectTimeout);
         var delay = FirstRetryDelay;

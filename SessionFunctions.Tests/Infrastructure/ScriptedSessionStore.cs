@@ -16,6 +16,9 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
 
     public Queue<Action<ScriptedSessionStore, string>> BeforeDestroy { get; } = new();
 
+    /// <summary>Runs before the next read of a user's index (a listing), once each, in order; given the index key.</summary>
+    public Queue<Action<ScriptedSessionStore, string>> BeforeIndexList { get; } = new();
+
     /// <summary>Runs once, before the next read of that key (reads of several keys may run at once, so by key, not in order).</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, Action<ScriptedSessionStore>> BeforeGetOf { get; } = new();
 
@@ -114,11 +117,15 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
     // The user index (Session:UserIdPath) as the memory store keeps it, unscripted.
     private ISessionUserIndexStore Index => _inner;
 
-    Task ISessionUserIndexStore.IndexAsync(string indexKey, string sessionId, UserIndexEntry entry, TimeSpan ttl, DateTimeOffset deadline, CancellationToken cancellationToken) =>
-        Index.IndexAsync(indexKey, sessionId, entry, ttl, deadline, cancellationToken);
+    Task<IReadOnlyList<KeyValuePair<string, string>>> ISessionUserIndexStore.IndexAsync(
+        string indexKey, UserIndexJoin join, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+        Index.IndexAsync(indexKey, join, deadline, cancellationToken);
 
-    Task<IReadOnlyDictionary<string, string>> ISessionUserIndexStore.MembersAsync(string indexKey, CancellationToken cancellationToken) =>
-        Index.MembersAsync(indexKey, cancellationToken);
+    Task<UserIndexMembers> ISessionUserIndexStore.MembersAsync(string indexKey, int limit, CancellationToken cancellationToken)
+    {
+        if (BeforeIndexList.TryDequeue(out var before)) before(this, indexKey);
+        return Index.MembersAsync(indexKey, limit, cancellationToken);
+    }
 
     Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, DateTimeOffset deadline, CancellationToken cancellationToken) =>
         Index.UnindexAsync(indexKey, sessionId, deadline, cancellationToken);
@@ -127,7 +134,7 @@ public sealed class ScriptedSessionStore(TimeProvider time) : ISessionStore, ISe
         Index.UnindexIfSeenAtMostAsync(indexKey, sessionId, seenAtMost, deadline, cancellationToken);
 
     /// <summary>The sids in a user's index, without going through the script.</summary>
-    public IReadOnlyCollection<string> IndexMembers(string indexKey) => [.. Index.MembersAsync(indexKey, default).Result.Keys];
+    public IReadOnlyCollection<string> IndexMembers(string indexKey) => [.. Index.MembersAsync(indexKey, int.MaxValue, default).Result.Members.Keys];
 
     public void Dispose() => _inner.Dispose();
 }

@@ -9,7 +9,7 @@ using SessionFunctions.Tests.Infrastructure;
 namespace SessionFunctions.Tests.Lifecycle;
 
 /// <summary>
-/// Each outcome of a save's write (<c>ReplaceOutcome</c>: as expected, missing, replaced another value) and each
+/// Each outcome of a save's write (<c>ConditionalWriteResult</c>: as expected, missing, replaced another value) and each
 /// failure on the way, driven through HTTP against a <see cref="ScriptedSessionStore"/> that lets another writer in, or
 /// fails, at an exact step. The rules: a failed operation changes no cookie and leaves the stored sessions as they
 /// were; a create or regenerate that stores nothing never answers 2xx.

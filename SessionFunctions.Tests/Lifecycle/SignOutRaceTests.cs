@@ -4,6 +4,7 @@ using SessionFunctions.Extensibility;
 using SessionFunctions.Http;
 using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
+using SessionFunctions.UserIndex;
 
 namespace SessionFunctions.Tests.Lifecycle;
 
@@ -15,7 +16,7 @@ namespace SessionFunctions.Tests.Lifecycle;
 /// </summary>
 public sealed class SignOutRaceTests : IDisposable
 {
-    private const string IndexKey = "koa:sess:user:ada";
+    private static readonly string IndexKey = SessionKeys.IndexOfUser("ada");
     private readonly ScriptedSessionStore _store = new(TimeProvider.System);
     private readonly ScriptedIds _ids = new();
     private readonly SessionApiFactory _api;
@@ -145,7 +146,7 @@ public sealed class SignOutRaceTests : IDisposable
         _ids.Next.Enqueue("third");
         // The phone's first regenerate has indexed its new sid, not yet stored it, when the sign-out reads the index.
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await ((ISessionUserIndexStore)_store).IndexAsync(IndexKey, "second", new UserIndexEntry(now, now, "phone"), TimeSpan.FromHours(1), DateTimeOffset.MaxValue, default);
+        await ((ISessionUserIndexStore)_store).IndexAsync(IndexKey, new UserIndexJoin("second", new UserIndexEntry(now, now, "phone"), TimeSpan.FromHours(1)), DateTimeOffset.MaxValue, default);
         SessionResponse? toSecond = null, toThird = null;
         // The sign-out read "second" missing and is about to delete the first sid: the first regenerate completes. Then,
         // as the next listing reads "second", the phone regenerates again, to "third".
@@ -277,6 +278,38 @@ public sealed class SignOutRaceTests : IDisposable
 
         Assert.DoesNotContain(dead, _store.IndexMembers(IndexKey));
         Assert.Equal(204, (await SignOutOthersAsync(_laptop)).Status);
+    }
+
+    [Fact]
+    public async Task Logins_from_elsewhere_during_a_sign_out_do_not_hold_it_up_and_what_it_listed_first_goes()
+    {
+        await LoginBothAsync();
+        var arrived = new List<SessionClient>();
+        // Just before every listing of the sign-out, another device logs in: a listing would bring news every time, until
+        // the sign-out gave up at 409. Each login is in a millisecond of its own, so its created time is its own.
+        for (var i = 0; i < UserSessionIndex.MaxSignOutListings; i++)
+        {
+            _store.BeforeIndexList.Enqueue((_, _) =>
+            {
+                Thread.Sleep(2);
+                var device = _api.CreateSessionClient();
+                arrived.Add(device);
+                Assert.Equal(201, device.PostAsync(json: """{"user":{"id":"ada"}}""").GetAwaiter().GetResult().Status);
+                Thread.Sleep(2);
+            });
+        }
+
+        var signOut = await SignOutOthersAsync(_laptop);
+        _store.BeforeIndexList.Clear();
+
+        Assert.Equal(204, signOut.Status);
+        Assert.Equal(200, (await _laptop.GetAsync()).Status);
+        Assert.Equal(404, (await _phone.GetAsync()).Status);
+        // The first listing had the first login, so it went; the logins after it began and after that listing stay.
+        Assert.True(arrived.Count >= 2, $"{arrived.Count} logins arrived");
+        Assert.Equal(404, (await arrived[0].GetAsync()).Status);
+        foreach (var device in arrived.Skip(1)) Assert.Equal(200, (await device.GetAsync()).Status);
+        foreach (var device in arrived) device.Dispose();
     }
 
     /// <summary>Hands out the queued sids first, then random ones, so a test can name a regenerate's new sid in advance.</summary>
