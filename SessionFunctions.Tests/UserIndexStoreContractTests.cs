@@ -26,7 +26,8 @@ public abstract class UserIndexStoreContractTests
     /// <summary>A user index of its own: the servers outlive a test.</summary>
     private static string NewIndexKey() => SessionKeys.IndexOfUser("contract-" + Guid.NewGuid().ToString("N"));
 
-    private Task<IReadOnlyList<KeyValuePair<string, string>>> JoinAsync(string key, string sid, long created, long seen, string label = "", Func<UserIndexJoin, UserIndexJoin>? with = null)
+    private Task<IReadOnlyList<KeyValuePair<string, string>>> JoinAsync(
+        string key, string sid, long created, long seen, string label = "", Func<UserIndexJoin, UserIndexJoin>? with = null)
     {
         var join = new UserIndexJoin(sid, new UserIndexEntry(created, seen, label), Minute);
         return Store.IndexAsync(key, with is null ? join : with(join), Deadline, default);

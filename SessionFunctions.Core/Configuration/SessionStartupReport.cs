@@ -9,8 +9,8 @@ namespace SessionFunctions;
 /// Says at startup what an operator must know: koa's MemoryStore warning, outside Development. Stops the app when the
 /// services do not fit the options: a user index on a store that cannot keep one.
 /// </summary>
-internal sealed class SessionStartupReport(ISessionStore store, IOptions<SessionApiOptions> options, IHostEnvironment environment, ILogger<SessionStartupReport> logger)
-    : IHostedService
+internal sealed class SessionStartupReport(
+    ISessionStore store, IOptions<SessionApiOptions> options, IHostEnvironment environment, ILogger<SessionStartupReport> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
