@@ -26,6 +26,7 @@ internal sealed partial class RedisSessionStore : ISessionUserIndexStore
         -- One pass that keeps `count` members: a large index costs one comparison per member, not a sort.
         local function Earliest(all, count, part, skip1, skip2)
           local picked = {}
+          if count < 1 then return picked end
           for i = 1, #all, 2 do
             local field, value = all[i], all[i + 1]
             if field ~= skip1 and field ~= skip2 then

@@ -144,7 +144,8 @@ public abstract class UserIndexStoreContractTests
         Assert.Equal([new("a", "1 100 A"), new("c", "1 200 C")], await JoinAsync(key, "e", 1, 50, "E", Bounded));
         // At most MaxOverBound.
         Assert.Equal([new("e", "1 50 E")], await JoinAsync(key, "f", 1, 600, "F", j => Bounded(j) with { MaxOverBound = 1 }));
-        Assert.Equal(6, (await MembersAsync(key)).Count);
+        Assert.Empty(await JoinAsync(key, "g", 1, 700, "G", j => Bounded(j) with { MaxOverBound = 0 }));
+        Assert.Equal(7, (await MembersAsync(key)).Count);
     }
 
     [Fact]
