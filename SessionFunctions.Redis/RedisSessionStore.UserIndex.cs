@@ -27,6 +27,7 @@ internal sealed partial class RedisSessionStore : ISessionUserIndexStore
         -- One pass that keeps `count` members: a large index costs one comparison per member, not a sort.
         local function Earliest(all, count, part, skip1, skip2)
           local picked = {}
+          if count < 1 then return picked end
           for i = 1, #all, 2 do
             local field, value = all[i], all[i + 1]
             if field ~= skip1 and field ~= skip2 then
@@ -99,8 +100,9 @@ internal sealed partial class RedisSessionStore : ISessionUserIndexStore
 
     Task<IReadOnlyList<KeyValuePair<string, string>>> ISessionUserIndexStore.IndexAsync(
         string indexKey, UserIndexJoin join, DateTimeOffset deadline, CancellationToken cancellationToken) =>
-        RunAsync<IReadOnlyList<KeyValuePair<string, string>>>(async database => Pairs(await EvaluateAsync(database, Index, indexKey, RedisDeadline(deadline), join.SessionId, join.Entry.Format(),
-            Seconds(join.Ttl), join.Replaces ?? "", join.Inherits ? 1 : 0, join.MaxMembers, join.MaxOverBound)));
+        RunAsync<IReadOnlyList<KeyValuePair<string, string>>>(async database => Pairs(await EvaluateAsync(database, Index, indexKey,
+            RedisDeadline(deadline), join.SessionId, join.Entry.Format(), Seconds(join.Ttl), join.Replaces ?? "", join.Inherits ? 1 : 0,
+            join.MaxMembers, join.MaxOverBound)));
 
     Task<UserIndexMembers> ISessionUserIndexStore.MembersAsync(string indexKey, int limit, CancellationToken cancellationToken) =>
         RunAsync(async database =>
@@ -112,7 +114,8 @@ internal sealed partial class RedisSessionStore : ISessionUserIndexStore
     Task ISessionUserIndexStore.UnindexAsync(string indexKey, string sessionId, DateTimeOffset deadline, CancellationToken cancellationToken) =>
         RunAsync(database => EvaluateAsync(database, Unindex, indexKey, RedisDeadline(deadline), sessionId));
 
-    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(string indexKey, string sessionId, long seenAtMost, DateTimeOffset deadline, CancellationToken cancellationToken) =>
+    Task ISessionUserIndexStore.UnindexIfSeenAtMostAsync(
+        string indexKey, string sessionId, long seenAtMost, DateTimeOffset deadline, CancellationToken cancellationToken) =>
         RunAsync(database => EvaluateAsync(database, UnindexIf, indexKey, RedisDeadline(deadline), sessionId, seenAtMost));
 
     /// <summary>A flat <c>{sid, entry, …}</c> reply as pairs.</summary>

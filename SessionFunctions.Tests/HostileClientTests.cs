@@ -1,5 +1,10 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using SessionFunctions.Configuration;
 using SessionFunctions.Http;
+using SessionFunctions.Storage;
 using SessionFunctions.Tests.Infrastructure;
+using SessionFunctions.UserIndex;
 
 namespace SessionFunctions.Tests;
 
@@ -9,7 +14,12 @@ namespace SessionFunctions.Tests;
 /// </summary>
 public sealed class HostileClientTests : IDisposable
 {
-    private readonly SessionApiFactory _api = SessionApiFactory.WithMemory(("Session:UserIdPath", "/user/id"), ("Session:DangerouslyTrustClientsWithUserId", "true"));
+    private static readonly (string, string?) UserIdPath = ("Session:UserIdPath", "/user/id");
+
+    // The index needs a verified login; these tests log in by writing the user id, as a client could before.
+    private static readonly (string, string?) TrustClients = ("Session:DangerouslyTrustClientsWithUserId", "true");
+
+    private readonly SessionApiFactory _api = SessionApiFactory.WithMemory(UserIdPath, TrustClients);
 
     public void Dispose() => _api.Dispose();
 
@@ -138,6 +148,136 @@ public sealed class HostileClientTests : IDisposable
             });
         AssertProblem(response, 400, SessionProblem.BadRequest.Type);
         Assert.Equal(before, (await client.GetAsync()).Body);
+    }
+
+    // M1: the user index was unbounded: every login under one id added a member that a listing read, and a sign-out
+    // signed out, one by one. Session:MaxSessionsPerUser (50) now signs out the least recently seen at each login past it.
+    [Fact]
+    public async Task M1_twenty_thousand_logins_under_one_id_leave_at_most_the_bound_live_and_the_list_bounded()
+    {
+        const int Logins = 20_000, Bound = SessionApiDefaults.MaxSessionsPerUser;
+        var store = (MemorySessionStore)_api.Services.GetRequiredService<ISessionStore>();
+        var index = SessionKeys.IndexOfUser("mallory");
+        using var device = _api.CreateSessionClient();
+        var started = DateTimeOffset.UtcNow;
+        for (var i = 0; i < Logins && DateTimeOffset.UtcNow - started < TimeSpan.FromMinutes(5); i++)
+        {
+            device.Jar.Clear(); // a new device each time: nothing is replaced, every login adds a session
+            var login = await device.PostAsync(json: """{"user":{"id":"mallory"}}""");
+            Assert.True(login.Status == 201, $"login {i} answered {login.Status}: {login.Body}");
+            if (i % 1000 == 999) Assert.InRange(store.Count, 1, Bound);
+        }
+
+        Assert.Equal(Bound, store.Count);
+        Assert.Equal(Bound, (await ((ISessionUserIndexStore)store).MembersAsync(index, int.MaxValue, default)).Total);
+        var listed = (await device.GetAsync("/api/session/all")).Json["sessions"]!.AsArray();
+        Assert.Equal(Bound, listed.Count);
+    }
+
+    [Fact]
+    public async Task M1_logins_at_once_leave_the_bound_over_by_less_than_their_number_until_the_next_login()
+    {
+        // A login stamps its last-seen time just before its index add. When logins race, one can reach the index later
+        // than its time says, be picked by another as the least recently seen while its session is not stored yet, and be
+        // left alone (add before store: it may be about to live). The index is then over by one, until the next login.
+        const int Devices = 8, Rounds = 50, Bound = SessionApiDefaults.MaxSessionsPerUser;
+        var store = (MemorySessionStore)_api.Services.GetRequiredService<ISessionStore>();
+        await Task.WhenAll(Enumerable.Range(0, Devices).Select(_ => Task.Run(async () =>
+        {
+            using var device = _api.CreateSessionClient();
+            for (var i = 0; i < Rounds; i++)
+            {
+                device.Jar.Clear();
+                var login = await device.PostAsync(json: """{"user":{"id":"mallory"}}""");
+                Assert.True(login.Status == 201, $"login answered {login.Status}: {login.Body}");
+            }
+        })));
+        Assert.InRange(store.Count, Bound, Bound + Devices - 1);
+
+        using var next = await LoginAsync("mallory");
+
+        Assert.Equal(Bound, store.Count);
+        Assert.Equal(Bound, (await next.GetAsync("/api/session/all")).Json["sessions"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task M1_an_index_that_grew_before_the_bound_is_listed_reading_no_more_than_the_bound_and_a_small_slack()
+    {
+        using var store = new ScriptedSessionStore(TimeProvider.System);
+        using var api = SessionApiFactory.WithMemory(services => services.AddSingleton<ISessionStore>(store), UserIdPath, TrustClients);
+        using var device = api.CreateSessionClient();
+        Assert.Equal(201, (await device.PostAsync(json: """{"user":{"id":"legacy"}}""")).Status);
+        // 1,000 live sessions of one user, indexed before there was a bound.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 1_000; i++)
+        {
+            var sid = "legacy-" + i;
+            store[SessionKeys.Of(sid)] = """{"cookie":{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000},"user":{"id":"legacy"}}""";
+            await ((ISessionUserIndexStore)store).IndexAsync(SessionKeys.IndexOfUser("legacy"),
+                new UserIndexJoin(sid, new UserIndexEntry(now - 10_000 + i, now - 10_000 + i, "old"), TimeSpan.FromHours(1)), DateTimeOffset.MaxValue, default);
+        }
+        store.Calls.Clear();
+
+        var list = await device.GetAsync("/api/session/all");
+
+        Assert.Equal(200, list.Status);
+        const int Limit = SessionApiDefaults.MaxSessionsPerUser + UserSessionIndex.ListingSlack;
+        Assert.InRange(list.Json["sessions"]!.AsArray().Count, 1, Limit + 1);
+        // This session's own read, then one per member read.
+        Assert.InRange(store.Calls.Count(c => c == "get"), 1, Limit + 1);
+    }
+
+    [Fact]
+    public async Task M1_a_sign_out_completes_while_logins_keep_arriving_from_elsewhere()
+    {
+        using var laptop = await LoginAsync("ada");
+        using var phone = await LoginAsync("ada");
+        using var tablet = await LoginAsync("ada");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var logins = 0;
+        // Eight devices elsewhere log in again and again, each login a new session that replaces the device's last one,
+        // throughout the sign-out. Under the old rule (every new member is news, four listings with news answer 409) this
+        // answered 409 in about one run in three here; SignOutRaceTests.Logins_from_elsewhere_during_a_sign_out_do_not_hold_it_up_and_what_it_listed_first_goes
+        // puts a login before every listing, and fails under the old rule every time.
+        var flood = Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            using var elsewhere = _api.CreateSessionClient();
+            while (!stop.IsCancellationRequested && Volatile.Read(ref logins) < 100_000)
+            {
+                var login = await elsewhere.PostAsync(json: """{"user":{"id":"ada"}}""");
+                Assert.True(login.Status == 201, $"login answered {login.Status}: {login.Body}");
+                Interlocked.Increment(ref logins);
+            }
+        })));
+        while (Volatile.Read(ref logins) < 20 && !flood.IsCompleted) await Task.Delay(5);
+        var before = Volatile.Read(ref logins);
+
+        var signOut = await laptop.SendAsync(HttpMethod.Delete, "/api/session/others", null, null);
+
+        var after = Volatile.Read(ref logins);
+        await stop.CancelAsync();
+        await flood;
+        Assert.True(before >= 20 && after > before, $"no login arrived during the sign-out: {before} before it, {after} after it");
+        Assert.True(signOut.Status == 204, $"{signOut.Status}: {signOut.Body}");
+        Assert.Equal(200, (await laptop.GetAsync()).Status);
+        Assert.Equal(404, (await phone.GetAsync()).Status);
+        Assert.Equal(404, (await tablet.GetAsync()).Status);
+    }
+
+    // L4: a client label kept format characters (Unicode Cf): U+202E turned "Laptop" around in the list, and U+200B
+    // made two labels that look alike differ, so one device could pass for another.
+    [Fact]
+    public async Task L4_a_client_label_drops_format_and_control_characters()
+    {
+        using var client = _api.CreateSessionClient();
+        var login = await client.PostAsync(json: """{"user":{"id":"ada"}}""",
+            configure: r => r.Headers.TryAddWithoutValidation("Session-Client-Label", "\u202EpotpaL\u202C\u200B \u2066Pro\uFEFF\u0007"));
+        Assert.Equal(201, login.Status);
+
+        var label = (await client.GetAsync("/api/session/all")).Json["sessions"]![0]!["label"]!.GetValue<string>();
+
+        Assert.Equal("potpaL Pro", label);
+        Assert.DoesNotContain(label, c => char.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.Control);
     }
 
     // L6: a PATCH with the wrong media type got PUT's title.

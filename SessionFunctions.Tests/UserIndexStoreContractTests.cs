@@ -27,7 +27,8 @@ public abstract class UserIndexStoreContractTests
     /// <summary>A user index of its own: the servers outlive a test.</summary>
     private static string NewIndexKey() => SessionKeys.IndexOfUser("contract-" + Guid.NewGuid().ToString("N"));
 
-    private Task<IReadOnlyList<KeyValuePair<string, string>>> JoinAsync(string key, string sid, long created, long seen, string label = "", Func<UserIndexJoin, UserIndexJoin>? with = null)
+    private Task<IReadOnlyList<KeyValuePair<string, string>>> JoinAsync(
+        string key, string sid, long created, long seen, string label = "", Func<UserIndexJoin, UserIndexJoin>? with = null)
     {
         var join = new UserIndexJoin(sid, new UserIndexEntry(created, seen, label), Minute);
         return Store.IndexAsync(key, with is null ? join : with(join), Deadline, default);
@@ -144,7 +145,8 @@ public abstract class UserIndexStoreContractTests
         Assert.Equal([new("a", "1 100 A"), new("c", "1 200 C")], await JoinAsync(key, "e", 1, 50, "E", Bounded));
         // At most MaxOverBound.
         Assert.Equal([new("e", "1 50 E")], await JoinAsync(key, "f", 1, 600, "F", j => Bounded(j) with { MaxOverBound = 1 }));
-        Assert.Equal(6, (await MembersAsync(key)).Count);
+        Assert.Empty(await JoinAsync(key, "g", 1, 700, "G", j => Bounded(j) with { MaxOverBound = 0 }));
+        Assert.Equal(7, (await MembersAsync(key)).Count);
     }
 
     [Fact]

@@ -35,7 +35,8 @@ internal interface ISessionUserIndexStore
     /// read counts as seen first; ties in any order), as sid → entry text, the least recently seen first. Else none.
     /// Nothing is removed: the caller signs them out, deleting each session before its member.
     /// </returns>
-    Task<IReadOnlyList<KeyValuePair<string, string>>> IndexAsync(string indexKey, UserIndexJoin join, DateTimeOffset deadline, CancellationToken cancellationToken);
+    Task<IReadOnlyList<KeyValuePair<string, string>>> IndexAsync(
+        string indexKey, UserIndexJoin join, DateTimeOffset deadline, CancellationToken cancellationToken);
 
     /// <summary>
     /// At most <paramref name="limit"/> members of <paramref name="indexKey"/> (sid → entry text): all of them when they

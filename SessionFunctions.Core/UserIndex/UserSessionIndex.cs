@@ -37,7 +37,8 @@ namespace SessionFunctions.UserIndex;
 /// stores it before it deletes the old one (one that finds the old one deleted first fails, and deletes its new one). So
 /// a sign-out lists again while a listing brings news of a target (<see cref="SignOutTargets"/>): one to sign out, one
 /// gone for the first time (its regenerate may have indexed a successor), one gone whose entry is younger than the grace
-/// (a successor not yet stored, say), or targets the listing could not reach. The first listing without news ends it.
+/// (a successor not yet stored, say: when that is all, it waits <see cref="UnsettledWait"/> first), or targets the
+/// listing could not reach. The first listing without news ends it.
 /// A login after the sign-out began is no target, and so no news: logins from elsewhere cannot hold it up.</item>
 /// </list>
 /// <para>
@@ -74,11 +75,21 @@ internal sealed class UserSessionIndex : IUserSessionIndex
     /// </summary>
     public static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromSeconds(2);
 
-    private const string SignOutChangedDetail =
-        "This session was regenerated or removed by a concurrent request while the others were signed out; some may be signed out already. Retry with the current cookies.";
+    /// <summary>
+    /// How long a sign-out waits before it lists again when a listing's only news is a target whose session is missing
+    /// while its entry is young: a write still under way (a successor indexed and not yet stored, a delete whose member
+    /// is not yet removed), which a listing at once would find the same. Doubled at each listing: at most 175 ms in all.
+    /// </summary>
+    public static readonly TimeSpan UnsettledWait = TimeSpan.FromMilliseconds(25);
 
+    private const string SignOutChangedDetail =
+        "This session was regenerated or removed by a concurrent request while the others were signed out; " +
+        "some may be signed out already. Retry with the current cookies.";
+
+    // The OpenAPI document quotes this text as its example (Http/OpenApi/SessionApiDocumentation.cs); since a login
+    // after the sign-out began is no longer news, only a regenerate or a session deleted elsewhere brings this now.
     private const string SignOutKeptChangingDetail =
-        "The user's sessions kept changing (regenerates, or sessions deleted elsewhere) during the sign-out; some may be signed out already. Retry.";
+        "The user's sessions kept changing (new logins or regenerates) during the sign-out; some may be signed out already. Retry.";
 
     private readonly UserIndexCommands _commands;
     private readonly SessionRepository _repository;
@@ -90,7 +101,8 @@ internal sealed class UserSessionIndex : IUserSessionIndex
     private readonly ILogger<UserSessionIndex> _logger;
 
     public UserSessionIndex(
-        ISessionUserIndexStore store, SessionRepository repository, TtlPolicy ttl, SessionApiOptions options, TimeProvider time, ILogger<UserSessionIndex> logger)
+        ISessionUserIndexStore store, SessionRepository repository, TtlPolicy ttl, SessionApiOptions options, TimeProvider time,
+        ILogger<UserSessionIndex> logger)
     {
         _commands = new UserIndexCommands(store, repository, options.Prefix);
         _repository = repository;
@@ -191,6 +203,8 @@ internal sealed class UserSessionIndex : IUserSessionIndex
             // successor that is stored before this read and whose regenerate deletes this session after it is not told apart.)
             if (found.CurrentGone && !includingCurrent) return UserSessionsOutcome.Conflict(SignOutChangedDetail);
             if (listing >= MaxSignOutListings) return UserSessionsOutcome.Conflict(SignOutKeptChangingDetail);
+            if (fresh.Count == 0 && freshlyMissing == 0 && !found.MayHaveMore)
+                await Task.Delay(UnsettledWait * (1 << (listing - 1)), _time, http.RequestAborted);
             var results = await Task.WhenAll(fresh.Select(m => SignOutMemberAsync(user!, m.Id, m.Stored, m.Entry.Seen, http.RequestAborted)));
             if (results.Contains(false)) return UserSessionsOutcome.Conflict(SignOutKeptChangingDetail);
         }
