@@ -72,4 +72,7 @@ internal static partial class Log
 
     [LoggerMessage(40, LogLevel.Warning, "A bearer token could not be verified for a reason other than the token (the provider's keys?); answering 401.", EventName = "LoginNotVerified")]
     public static partial void LoginNotVerified(ILogger logger, Exception? error);
+
+    [LoggerMessage(41, LogLevel.Warning, "*** Session:Login:DevelopmentIssuer is on: POST {Path} signs an ID token for any user name that asks, and the verified login trusts only that issuer. For the demo and tests on a development machine; never where others can reach the server. ***", EventName = "DevelopmentIssuerOn")]
+    public static partial void DevelopmentIssuerOn(ILogger logger, string path);
 }
