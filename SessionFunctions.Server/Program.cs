@@ -17,6 +17,7 @@ builder.Services.AddSessionApi(builder.Configuration);
 builder.Services.AddSessionCors();
 builder.Services.AddSessionTelemetryExport(builder.Configuration);
 builder.Services.AddSessionOpenApi();
+builder.Services.AddDevelopmentIssuer();
 var redis = builder.Configuration[RedisSessionStoreServiceCollectionExtensions.ConnectionStringSetting];
 if (!string.IsNullOrWhiteSpace(redis)) builder.Services.AddRedisSessionStore(redis);
 
@@ -32,6 +33,7 @@ app.UseDemoSpa();
 app.MapSessionApi();
 app.MapSessionHealthChecks();
 app.MapSessionOpenApi();
+app.MapDevelopmentIssuer();
 app.Run();
 
 /// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>

@@ -15,7 +15,8 @@ namespace SessionFunctions.Tests;
 /// allow-listed (http://localhost:B), and from a third that is not (http://localhost:C). The demo calls the API only
 /// through its typed client (samples/spa/session-api.js), and the tests that call the API from a page import that client.
 /// The API keeps the user index (<c>Session:UserIdPath</c> at <c>/user/id</c>, where the demo logs in); the SPA hosts,
-/// whose own API the "no index" test uses, do not.
+/// whose own API the "no index" test uses, do not. Every server runs in Development with its development issuer, and the
+/// demo logs in with its ID tokens through the verified login: no server lets a browser write the user id.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -31,20 +32,19 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"{Chromium} is missing: apt-get install chromium (bash test.sh does).");
-        // The SPA hosts' own APIs keep no user index, and the demo logs in there by writing /user itself: trusted, as in Development.
-        AllowedSpa = await ServerProcess.StartAsync(new Dictionary<string, string>
-        { ["Session__Keys__0"] = "spa-host", ["Session__DangerouslyTrustClientsWithUserId"] = "true" });
-        OtherSpa = await ServerProcess.StartAsync(new Dictionary<string, string>
-        { ["Session__Keys__0"] = "spa-host", ["Session__DangerouslyTrustClientsWithUserId"] = "true" });
+        // The SPA hosts' own APIs keep no user index. The demo logs in there through their development issuer too; their
+        // content root is the SPA's folder, so the server's appsettings.Development.json (which sets the index) is not read.
+        AllowedSpa = await ServerProcess.StartAsync(SpaHost());
+        OtherSpa = await ServerProcess.StartAsync(SpaHost());
+        // Development, as `dotnet run` starts it: appsettings.Development.json sets the user index and the development
+        // issuer, whose ID tokens the demo logs in with (POST /dev/id-token, then regenerate with Authorization: Bearer).
         Api = await ServerProcess.StartAsync(new Dictionary<string, string>
         {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Session__Keys__0"] = "browser-test-key",
             ["Cors__AllowedOrigins__0"] = AllowedSpa.Url,
             // Seven days, so that the demo has both expiry headers to show, and the one-day idle expiry stays apart.
             ["Session__AbsoluteTimeout"] = "604800000",
-            ["Session__UserIdPath"] = "/user/id",
-            // The demo logs in by writing the user id itself (the verified login needs a provider the test does not run).
-            ["Session__DangerouslyTrustClientsWithUserId"] = "true",
         });
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -55,6 +55,14 @@ public sealed class BrowserFixture : IAsyncLifetime
                     "--disable-component-update", "--disable-sync"],
         });
     }
+
+    private static Dictionary<string, string> SpaHost() => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["ASPNETCORE_CONTENTROOT"] = RepositoryFiles.PathOf("samples", "spa"),
+        ["Session__Keys__0"] = "spa-host",
+        ["Session__Login__DevelopmentIssuer"] = "true",
+    };
 
     public async Task DisposeAsync()
     {
@@ -142,11 +150,27 @@ public sealed class BrowserTests(BrowserFixture fixture) : IClassFixture<Browser
         await page.ClickAsync("#increment");
         await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
         var before = await context.CookiesAsync([Api]);
+        var authorizations = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/api/session/regenerate", StringComparison.Ordinal)) authorizations.Enqueue(request.Headers.GetValueOrDefault("authorization"));
+        };
 
         await page.FillAsync("#user", "grace");
         await page.ClickAsync("#login button");
         await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Logged in as grace.");
         await Assertions.Expect(page.Locator("#count")).ToHaveTextAsync("1");
+        // The verified login: one regenerate, with the development issuer's ID token as its bearer token.
+        Assert.StartsWith("Bearer eyJ", Assert.Single(authorizations), StringComparison.Ordinal);
+        // Who the user is came from the token; the page itself cannot change it.
+        var takeover = await WithClientAsync(page, """
+            try { await api.patch({ user: { id: 'mallory' } }); return null; } catch (error) { return { status: error.status, type: error.type }; }
+            """);
+        Assert.Equal(JsonValueKind.Object, takeover.ValueKind);
+        Assert.Equal(403, takeover.GetProperty("status").GetInt32());
+        Assert.Equal(SessionProblem.ProtectedField.Type, takeover.GetProperty("type").GetString());
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#status")).ToHaveTextAsync("Logged in as grace.");
 
         var after = await SessionCookieAsync(context);
         Assert.NotEqual(before.Single(c => c.Name == "koa.sid").Value, after!.Value);

@@ -58,7 +58,7 @@ public sealed class ConfigurationTests
     /// start under WebApplicationFactory may surface as an ObjectDisposedException instead of its own error, so a
     /// refused start is checked on a real process.
     /// </summary>
-    private static async Task<(int ExitCode, string Output)> RunServerAsync(string environment, params (string Name, string Value)[] variables)
+    internal static async Task<(int ExitCode, string Output)> RunServerAsync(string environment, params (string Name, string Value)[] variables)
     {
         var server = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [server, "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}"])

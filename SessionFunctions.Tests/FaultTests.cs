@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SessionFunctions.Tests.Infrastructure;
 using StackExchange.Redis;
 using Xunit.Abstractions;
@@ -398,6 +400,66 @@ public sealed class FaultTests(ITestOutputHelper output)
         await redis.Database.KeyDeleteAsync(Enumerable.Range(0, fillers).Select(i => (RedisKey)$"filler:{i}").ToArray());
         Assert.Equal(201, (await visitor.PostAsync(json: """{"nick":"dave"}""")).Status);
         Assert.Equal(200, (await bob.RegenerateAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_full_redis_logs_one_warning_per_incident_then_debug_until_a_session_is_stored_again()
+    {
+        await using var redis = await RedisServer.StartNewAsync("--maxmemory-policy", "noeviction");
+        var logs = new CollectingLoggerProvider();
+        using var api = new SessionApiFactory(
+            SessionApiFactory.Settings([("Redis:ConnectionString", redis.ConnectionString), ("Logging:LogLevel:SessionFunctions", "Debug")]),
+            services => services.AddSingleton<ILoggerProvider>(logs));
+        using var ada = api.CreateSessionClient();
+        using var visitor = api.CreateSessionClient();
+        Assert.Equal(201, (await ada.PostAsync(json: """{"n":0}""")).Status);
+
+        // A maxmemory below what the server already uses: every write that may grow memory is refused at once, as a
+        // full one refuses it (A_full_redis_fails_… fills one), and lifting the limit frees it as a delete would.
+        async Task FullAsync(bool full) => await redis.Database.ExecuteAsync("CONFIG", "SET", "maxmemory", full ? "1" : "0");
+        List<CollectingLoggerProvider.LogEntry> Events(string name) => [.. logs.Entries.Where(e => e.Event.Name == name)];
+        async Task RefusedAsync(int requests)
+        {
+            for (var i = 1; i <= requests; i++)
+            {
+                var answer = i % 2 == 0 ? await visitor.PostAsync(json: $$"""{"n":{{i}}}""") : await ada.PutAsync($$"""{"n":{{i}}}""");
+                Assert.True(answer.Status == 503 && answer.ProblemType == Problem + "store-error", $"{answer.Status}: {answer.Body}");
+                Assert.Equal("The store answered OOM.", answer.Json["detail"]!.GetValue<string>());
+            }
+        }
+
+        await FullAsync(true);
+        await RefusedAsync(40);
+        // Reads still work, and neither end the incident nor warn.
+        Assert.Equal(200, (await ada.GetAsync()).Status);
+
+        var warning = Assert.Single(Events("StoreError"));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("(OOM)", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("Redis answered: OOM", warning.Message, StringComparison.Ordinal);
+        Assert.Equal(39, Events("StoreErrorRepeated").Count);
+        Assert.All(Events("StoreErrorRepeated"), e => Assert.Equal(LogLevel.Debug, e.Level));
+        Assert.Equal(40, Events("StoreErrorAnswered").Count);
+        Assert.All(Events("StoreErrorAnswered"), e => Assert.Equal(LogLevel.Debug, e.Level));
+        Assert.Empty(Events("StoreErrorEnded"));
+        // Nothing about it logged above Debug but the one Warning.
+        Assert.Single(logs.Entries, e => e.Level >= LogLevel.Information && e.Message.Contains("OOM", StringComparison.Ordinal));
+
+        // Memory back: the next stored session ends the incident, once.
+        await FullAsync(false);
+        Assert.Equal(200, (await ada.PutAsync("""{"n":41}""")).Status);
+        Assert.Equal(200, (await ada.PutAsync("""{"n":42}""")).Status);
+        var ended = Assert.Single(Events("StoreErrorEnded"));
+        Assert.Equal(LogLevel.Information, ended.Level);
+        Assert.Contains("of OOM replies (39 more after the first)", ended.Message, StringComparison.Ordinal);
+
+        // Full again: a new incident, a new Warning, and Debug after it.
+        await FullAsync(true);
+        await RefusedAsync(3);
+        Assert.Equal(2, Events("StoreError").Count);
+        Assert.All(Events("StoreError"), e => Assert.Equal(LogLevel.Warning, e.Level));
+        Assert.Equal(39 + 2, Events("StoreErrorRepeated").Count);
+        Assert.Single(Events("StoreErrorEnded"));
     }
 
     /// <summary>Redis with an append-only file, so that a session survives the kill.</summary>

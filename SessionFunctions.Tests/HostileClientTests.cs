@@ -392,3 +392,106 @@ public sealed class HostileStoredValueTests(RedisServer redis) : IDisposable
         Assert.Equal(1, (int)await redis.Database.ExecuteAsync("EXISTS", SessionKeys.Of(sid)));
     }
 }
+
+/// <summary>
+/// L8: a body member that reaches a JavaScript prototype (<c>__proto__</c> at any depth, <c>constructor.prototype</c>)
+/// is refused with 400 <c>forbidden-key</c> before anything is read or written, on every route that takes a body;
+/// what Koa stored is still read as it is. Against a real redis-server, whose value must not change.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class HostilePrototypeKeyTests(RedisServer redis) : IDisposable
+{
+    private readonly SessionApiFactory _api = SessionApiFactory.WithRedis(redis);
+
+    public void Dispose() => _api.Dispose();
+
+    private async Task<string?> StoredAsync(string sid) => await redis.Database.StringGetAsync(SessionKeys.Of(sid));
+
+    public static TheoryData<string, string, string> Polluting { get; } = new()
+    {
+        { "POST", """{"__proto__":{"isAdmin":true}}""", "/__proto__" },
+        { "PUT", """{"a":{"b":{"c":{"__proto__":{"isAdmin":true}}}}}""", "/a/b/c/__proto__" },
+        { "PUT", """{"list":[1,{"__proto__":null}]}""", "/list/1/__proto__" },
+        // An escape is the same name once parsed, as JSON.parse reads it.
+        { "PUT", """{"prefs":{"\u005f_proto__":{"polluted":1}}}""", "/prefs/__proto__" },
+        { "PUT", """{"cookie":{"__proto__":{"maxAge":1}}}""", "/cookie/__proto__" },
+        { "PATCH", """{"prefs":{"__proto__":{"isAdmin":true}}}""", "/prefs/__proto__" },
+        // Merge patch's null (remove) is refused too: a PUT without the member removes one that Koa wrote.
+        { "PATCH", """{"__proto__":null}""", "/__proto__" },
+        { "POST /regenerate", """{"user":{"name":"ada","__proto__":{"isAdmin":true}}}""", "/user/__proto__" },
+        // lodash merge's gadget: target.constructor is Object, so constructor.prototype is Object.prototype.
+        { "PUT", """{"constructor":{"prototype":{"isAdmin":true}}}""", "/constructor/prototype" },
+        { "PATCH", """{"x":{"constructor":{"prototype":{"isAdmin":true}}}}""", "/x/constructor/prototype" },
+        { "POST /regenerate", """{"a/b":{"constructor":{"x":1,"prototype":{}}}}""", "/a~1b/constructor/prototype" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Polluting))]
+    public async Task L8_a_prototype_key_at_any_depth_is_400_forbidden_key_and_nothing_changes(string request, string body, string pointer)
+    {
+        using var client = _api.CreateSessionClient();
+        Assert.Equal(201, (await client.PostAsync(json: """{"n":1,"prefs":{"theme":"dark"}}""")).Status);
+        var sid = client.Jar["koa.sid"];
+        var before = await StoredAsync(sid);
+        var ttl = await redis.Database.KeyTimeToLiveAsync(SessionKeys.Of(sid));
+
+        var response = request switch
+        {
+            "POST" => await client.PostAsync(json: body),
+            "PUT" => await client.PutAsync(body),
+            "PATCH" => await client.PatchAsync(body),
+            "POST /regenerate" => await client.RegenerateAsync(body),
+            _ => throw new ArgumentOutOfRangeException(nameof(request)),
+        };
+
+        Assert.True(response.Status == 400, $"{request} {body}: {response.Status} {response.Body}");
+        Assert.Equal("application/problem+json", response.ContentType?.MediaType);
+        Assert.Equal(SessionProblem.ForbiddenKey.Type, response.ProblemType);
+        Assert.Equal(SessionProblem.ForbiddenKey.Title, response.Json["title"]!.GetValue<string>());
+        Assert.Contains($"The member at {pointer} is not allowed", response.Json["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        // Nothing changed: no new cookie, the same session under the same sid, with the same value and no fresh TTL.
+        Assert.Empty(response.SetCookies);
+        Assert.Equal(sid, client.Jar["koa.sid"]);
+        Assert.Equal(before, await StoredAsync(sid));
+        Assert.True(await redis.Database.KeyTimeToLiveAsync(SessionKeys.Of(sid)) <= ttl, "The refused request refreshed the TTL.");
+        var read = await client.GetAsync();
+        Assert.Equal(200, read.Status);
+        Assert.Equal(before, read.Body);
+    }
+
+    [Fact]
+    public async Task L8_constructor_and_prototype_alone_are_ordinary_names()
+    {
+        using var client = _api.CreateSessionClient();
+        const string Fields = """{"constructor":"Ada's form builder","prototype":{"draft":true},"x":{"constructor":[{"prototype":1}]},"__proto":1}""";
+        var created = await client.PostAsync(json: Fields);
+        Assert.True(created.Status == 201, $"{created.Status}: {created.Body}");
+        Assert.Equal(200, (await client.PatchAsync("""{"prototype":{"draft":false}}""")).Status);
+        var stored = System.Text.Json.Nodes.JsonNode.Parse((await StoredAsync(client.Jar["koa.sid"]))!)!;
+        Assert.Equal("Ada's form builder", stored["constructor"]!.GetValue<string>());
+        Assert.False(stored["prototype"]!["draft"]!.GetValue<bool>());
+        Assert.Equal(1, stored["x"]!["constructor"]![0]!["prototype"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task L8_a_prototype_key_that_Koa_stored_is_read_kept_by_a_patch_and_dropped_by_a_put_without_it()
+    {
+        using var client = _api.CreateSessionClient();
+        Assert.Equal(201, (await client.PostAsync(json: """{"n":1}""")).Status);
+        var sid = client.Jar["koa.sid"];
+        const string Cookie = """{"httpOnly":true,"path":"/","overwrite":true,"signed":true,"maxAge":86400000}""";
+        var koa = "{\"cookie\":" + Cookie + ",\"n\":1,\"__proto__\":{\"fromKoa\":true}}";
+        await redis.Database.StringSetAsync(SessionKeys.Of(sid), koa, TimeSpan.FromDays(1));
+
+        var read = await client.GetAsync();
+        Assert.True(read.Status == 200, $"{read.Status}: {read.Body}");
+        Assert.True(read.Json["__proto__"]!["fromKoa"]!.GetValue<bool>());
+
+        // A patch that does not name it leaves it where Koa put it; a PUT without it is the way to remove it.
+        Assert.Equal(200, (await client.PatchAsync("""{"n":2}""")).Status);
+        Assert.Equal("{\"cookie\":" + Cookie + ",\"n\":2,\"__proto__\":{\"fromKoa\":true}}", await StoredAsync(sid));
+        Assert.Equal(400, (await client.PutAsync(read.Body)).Status);
+        Assert.Equal(200, (await client.PutAsync("""{"n":3}""")).Status);
+        Assert.Equal("{\"cookie\":" + Cookie + ",\"n\":3}", await StoredAsync(sid));
+    }
+}

@@ -33,8 +33,17 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Debug, "The session store stayed unavailable for Session:ReconnectTimeout; answering 503.", EventName = "StoreUnavailableAnswered")]
     public static partial void StoreUnavailableAnswered(ILogger logger);
 
-    [LoggerMessage(9, LogLevel.Warning, "The session store answered with an error; answering 503 at once: {Reply}", EventName = "StoreError")]
-    public static partial void StoreError(ILogger logger, string reply);
+    [LoggerMessage(9, LogLevel.Warning, "The session store answered with an error ({Code}); requests it refuses answer 503 store-error at once, and further {Code} replies are logged at Debug until it stores a session again: {Reply}", EventName = "StoreError")]
+    public static partial void StoreError(ILogger logger, string code, string reply);
+
+    [LoggerMessage(18, LogLevel.Debug, "The session store answered with an error again ({Code}): {Reply}", EventName = "StoreErrorRepeated")]
+    public static partial void StoreErrorRepeated(ILogger logger, string code, string reply);
+
+    [LoggerMessage(19, LogLevel.Information, "The session store stores sessions again after {IncidentMs:F0} ms of {Code} replies ({Repeats} more after the first).", EventName = "StoreErrorEnded")]
+    public static partial void StoreErrorEnded(ILogger logger, string code, double incidentMs, int repeats);
+
+    [LoggerMessage(20, LogLevel.Debug, "The session store answered with an error ({Code}); answering 503 store-error.", EventName = "StoreErrorAnswered")]
+    public static partial void StoreErrorAnswered(ILogger logger, string code);
 
     // Remembered: the text read is the one this instance last read or wrote, so its hash and cookie came from memory.
     [LoggerMessage(10, LogLevel.Debug, "Session loaded from the store (found: {Found}, as remembered: {Remembered}).", EventName = "SessionLoaded")]
@@ -69,4 +78,7 @@ internal static partial class Log
 
     [LoggerMessage(40, LogLevel.Warning, "A bearer token could not be verified for a reason other than the token (the provider's keys?); answering 401.", EventName = "LoginNotVerified")]
     public static partial void LoginNotVerified(ILogger logger, Exception? error);
+
+    [LoggerMessage(41, LogLevel.Warning, "*** Session:Login:DevelopmentIssuer is on: POST {Path} signs an ID token for any user name that asks, and the verified login trusts only that issuer. For the demo and tests on a development machine; never where others can reach the server. ***", EventName = "DevelopmentIssuerOn")]
+    public static partial void DevelopmentIssuerOn(ILogger logger, string path);
 }

@@ -277,7 +277,8 @@ public sealed class SessionEndpoints
                 RetryAfter(http);
                 return SessionProblem.StoreUnavailable.WriteAsync(http);
             case SessionStoreErrorException refused:
-                Log.StoreError(_logger, refused.Message);
+                // The repository logged the reply: a Warning when it began an incident, else at Debug.
+                Log.StoreErrorAnswered(_logger, refused.Code);
                 RetryAfter(http);
                 return SessionProblem.StoreError.WriteAsync(http, $"The store answered {refused.Code}.");
             case BadHttpRequestException bad:

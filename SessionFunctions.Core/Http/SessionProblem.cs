@@ -15,6 +15,7 @@ internal sealed record SessionProblem(int Status, string Name, string Title)
     public static readonly SessionProblem BodyNotObject = new(400, "body-not-object", "The request body must be a JSON object.");
     public static readonly SessionProblem BodyRequired = new(400, "body-required", "This request needs a JSON object body.");
     public static readonly SessionProblem InvalidCookie = new(400, "invalid-cookie", "The cookie options in the body are invalid.");
+    public static readonly SessionProblem ForbiddenKey = new(400, "forbidden-key", "The body holds a member name that reaches a JavaScript object's prototype (__proto__, or constructor.prototype); nothing was changed.");
     public static readonly SessionProblem BadRequest = new(400, "bad-request", "The request is malformed.");
     public static readonly SessionProblem InvalidToken = new(401, "invalid-token", "The bearer token is not a valid ID token for this API; nothing was changed.");
     public static readonly SessionProblem CrossSiteRequest = new(403, "cross-site-request", "A state-changing request from another site was refused (CSRF protection).");

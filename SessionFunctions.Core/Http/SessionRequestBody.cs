@@ -9,8 +9,9 @@ using SessionFunctions.Storage;
 namespace SessionFunctions.Http;
 
 /// <summary>
-/// Reads and checks a request body: size, encoding, media type, UTF-8, JSON, object shape. Every failure is a 4xx
-/// problem, found before anything is read from or written to the store.
+/// Reads and checks a request body: size, encoding, media type, UTF-8, JSON, object shape, and no member that reaches a
+/// JavaScript prototype (<see cref="PrototypeKeys"/>). Every failure is a 4xx problem, found before anything is read
+/// from or written to the store.
 /// </summary>
 internal static class SessionRequestBody
 {
@@ -82,6 +83,8 @@ internal static class SessionRequestBody
                 throw new SessionProblemException(SessionProblem.InvalidJson, error.Message);
             }
             if (json is not JsonObject fields) throw new SessionProblemException(SessionProblem.BodyNotObject);
+            // Harmless to this API, but a Koa app sharing the store could merge the session into its own objects.
+            if (PrototypeKeys.Find(fields) is { } pointer) throw new SessionProblemException(SessionProblem.ForbiddenKey, PrototypeKeys.Detail(pointer));
             return Split(fields, kind);
         }
         finally

@@ -33,6 +33,9 @@ internal sealed class SessionRepository(
     // When the current outage began (ticks of the clock), or 0: one Warning per outage, not one per retry.
     private long _unavailableSince;
 
+    // Error replies (OOM …): one Warning per incident, not one per refused request.
+    private readonly StoreErrorIncidents _errors = new(time, logger);
+
     /// <summary>The stored session, or null when it is missing or past its <c>cookie.expires</c>.</summary>
     /// <exception cref="SessionUnreadableException">The store holds a value this API cannot read as a session.</exception>
     public Task<StoredSession?> ReadAsync(string sessionId, CancellationToken cancellationToken) =>
@@ -115,7 +118,11 @@ internal sealed class SessionRepository(
         // A retried create finds the id taken when the attempt whose reply was lost did create it: then it is ours (a
         // fresh random id holding exactly this text is no one else's).
         if (!created && attempt.EarlierMayHaveRun) created = await WhenAvailable("get", (_, ct) => store.GetAsync(key, ct), cancellationToken) == value.Json;
-        if (created) Remember(key, value, cookie);
+        if (created)
+        {
+            Remember(key, value, cookie);
+            _errors.Stored();
+        }
         Log.SessionStored(logger, "create", created);
         return created;
     }
@@ -137,7 +144,11 @@ internal sealed class SessionRepository(
         // allows a 2xx when the change is already in place), not a conflict or a 412.
         if (attempt.EarlierMayHaveRun && write.Status == SessionStoreWriteStatus.Changed && write.Current == value.Json) write = SessionStoreWrite.Done;
         Log.SessionStored(logger, "replace", write.Status == SessionStoreWriteStatus.Done);
-        if (write.Status == SessionStoreWriteStatus.Done) Remember(key, value, cookie);
+        if (write.Status == SessionStoreWriteStatus.Done)
+        {
+            Remember(key, value, cookie);
+            _errors.Stored();
+        }
         return Result(key, write, basis);
     }
 
@@ -307,6 +318,11 @@ internal sealed class SessionRepository(
                         BeginOutage(new SessionStoreUnavailableException("The session store did not answer."));
                         throw new SessionStoreUnavailableException(
                             $"The session store did not answer within {_options.ReconnectTimeout} ms (Session:ReconnectTimeout).");
+                    }
+                    catch (SessionStoreErrorException error)
+                    {
+                        _errors.Refused(error);
+                        throw;
                     }
                     catch (SessionStoreUnavailableException error)
                     {

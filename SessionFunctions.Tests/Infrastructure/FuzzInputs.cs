@@ -27,6 +27,8 @@ public enum BodyKind
     NotObject,
     /// <summary>An object whose <c>cookie</c> overrides are certainly invalid.</summary>
     InvalidCookie,
+    /// <summary>An object with a member that reaches a JavaScript prototype: <c>__proto__</c>, or <c>constructor.prototype</c>.</summary>
+    ForbiddenKey,
     /// <summary>Anything else (huge numbers, a BOM, overrides that may or may not pass): no prediction.</summary>
     Unknown,
 }
@@ -121,6 +123,8 @@ public sealed record FuzzCase(Target Target, HeaderSpec Headers, FuzzBody Body, 
             BodyKind.Valid => Expectation.Success,
             BodyKind.InvalidJson => new(400, "invalid-json"),
             BodyKind.NotObject => new(400, "body-not-object"),
+            // Checked once the body is an object, before its cookie overrides are.
+            BodyKind.ForbiddenKey => new(400, "forbidden-key"),
             BodyKind.InvalidCookie => new(400, "invalid-cookie"),
             _ => null,
         };
@@ -259,7 +263,7 @@ public static class FuzzInputs
     /// <summary>An object of up to <paramref name="maxMembers"/> distinct keys (never <c>cookie</c>).</summary>
     public static Gen<JObject> ObjectOf(int depth, Gen<string> text, int maxMembers) =>
         from n in Gen.Choose(0, maxMembers)
-        from keys in Gen.ArrayOf(Gen.Frequency((3, Text(3)), (1, Gen.Elements("nick", "count", "__proto__", "constructor", "", "toString", "cookies", "Cookie"))), n)
+        from keys in Gen.ArrayOf(Gen.Frequency((3, Text(3)), (1, Gen.Elements("nick", "count", "__proto__", "constructor", "prototype", "", "toString", "cookies", "Cookie"))), n)
         from values in Gen.ArrayOf(Value(depth, text), n)
         select new JObject(keys.Zip(values).DistinctBy(m => m.First, StringComparer.Ordinal).Where(m => m.First != "cookie").ToList());
 
@@ -273,14 +277,28 @@ public static class FuzzInputs
 
     // ---- bodies ----
 
-    /// <summary>A small valid object body, the baseline for the dimensions other than bodies.</summary>
-    public static Gen<FuzzBody> SimpleBody() =>
-        ObjectOf(1, Text(), 3).SelectMany(Utf8).Select(bytes => new FuzzBody(bytes, BodyKind.Valid, "object"));
+    /// <summary>
+    /// Whether the API refuses <paramref name="value"/>'s member names (docs/hostile-clients.md, L8): <c>__proto__</c> at
+    /// any depth, or <c>prototype</c> directly inside a member named <c>constructor</c>.
+    /// </summary>
+    public static bool ReachesPrototype(J value, bool inConstructor = false) => value switch
+    {
+        JObject obj => obj.Members.Any(m => m.Key == "__proto__" || (inConstructor && m.Key == "prototype") || ReachesPrototype(m.Value, m.Key == "constructor")),
+        JArray array => array.Items.Any(item => ReachesPrototype(item)),
+        _ => false,
+    };
+
+    /// <summary>An object body: valid, unless a member name reaches a prototype.</summary>
+    private static Gen<FuzzBody> ObjectBody(JObject obj) =>
+        Utf8(obj).Select(bytes => ReachesPrototype(obj) ? new FuzzBody(bytes, BodyKind.ForbiddenKey, "object with a prototype key") : new FuzzBody(bytes, BodyKind.Valid, "object"));
+
+    /// <summary>A small object body, the baseline for the dimensions other than bodies.</summary>
+    public static Gen<FuzzBody> SimpleBody() => ObjectOf(1, Text(), 3).SelectMany(ObjectBody);
 
     /// <summary>Every kind of body: valid objects, broken JSON, invalid UTF-8, lone surrogates, repeated keys, deep nesting, non-objects, too large.</summary>
     public static Gen<FuzzBody> Body(int maxBodyBytes) =>
         Gen.Frequency(
-            (8, ObjectOf(3, Text(), 5).SelectMany(Utf8).Select(b => new FuzzBody(b, BodyKind.Valid, "object"))),
+            (8, ObjectOf(3, Text(), 5).SelectMany(ObjectBody)),
             (2, Gen.Constant(FuzzBody.None)),
             (5, LoneSurrogateBody()),
             (4, InvalidUtf8Body()),
@@ -449,10 +467,12 @@ public static class FuzzInputs
         let overrides = shape == 0 ? (J)new JLiteral(notObject) : new JObject(members.Select(f => (f.Key, f.Value)).ToList())
         let verdict = shape == 0 || members.Any(f => f.Verdict == Verdict.Reject) ? Verdict.Reject
             : members.All(f => f.Verdict == Verdict.Accept) ? Verdict.Accept : Verdict.Unknown
-        from bytes in Utf8(new JObject([.. fields.Members, ("cookie", overrides)]))
+        let body = new JObject([.. fields.Members, ("cookie", overrides)])
+        from bytes in Utf8(body)
         select new FuzzBody(
             bytes,
-            verdict switch { Verdict.Accept => BodyKind.Valid, Verdict.Reject => BodyKind.InvalidCookie, _ => BodyKind.Unknown },
+            ReachesPrototype(body) ? BodyKind.ForbiddenKey
+                : verdict switch { Verdict.Accept => BodyKind.Valid, Verdict.Reject => BodyKind.InvalidCookie, _ => BodyKind.Unknown },
             "cookie overrides (" + (shape == 0 ? notObject : string.Join(",", members.Select(f => f.Key + "=" + Write(f.Value, () => false)))) + ")");
 
     // ---- cookies ----

@@ -1,7 +1,7 @@
-// The demo: a visit counter that two tabs can click at once without losing a count, log in (regenerate), remember me
-// (a 30-day cookie), log out, when the session ends, and "Your sessions": every browser where the user is signed in,
-// with "sign out other devices". Everything shown comes from the API's answers, through the typed client in
-// session-api.js; errors are displayed, never swallowed.
+// The demo: a visit counter that two tabs can click at once without losing a count, log in (regenerate with an ID
+// token from the development issuer), remember me (a 30-day cookie), log out, when the session ends, and "Your
+// sessions": every browser where the user is signed in, with "sign out other devices". Everything shown comes from the
+// API's answers, through the typed client in session-api.js; errors are displayed, never swallowed.
 import { createSessionApi, isProblem } from './session-api.js';
 
 /**
@@ -270,23 +270,40 @@ ui.increment.addEventListener('click', () => perform(async () => {
   state = await api.update((fields) => ({ ...fields, count: visits(fields) + 1 }), { current: state });
 }));
 
+/**
+ * An ID token for `user` from the API's development issuer, `POST /dev/id-token`: the standalone server has one only
+ * in the Development environment with `Session:Login:DevelopmentIssuer` (as `dotnet run` starts it). It stands in for
+ * a real provider's sign-in page, and vouches for any name; with a real provider, pass the `id_token` it returns
+ * (MSAL.js's, say) to `api.login` instead.
+ * @param {string} user
+ * @returns {Promise<string>}
+ */
+async function developmentIdToken(user) {
+  const response = await fetch(`${apiBase.replace(/\/+$/, '')}/dev/id-token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ user }),
+  });
+  if (response.status === 404) {
+    throw new Error('This API has no development issuer to log in with (Session:Login:DevelopmentIssuer, Development '
+      + 'only); a deployed SPA logs in with its OpenID Connect provider.');
+  }
+  const answer = /** @type {unknown} */ (await response.json().catch(() => null));
+  if (!response.ok || typeof answer !== 'object' || answer === null || !('idToken' in answer) || typeof answer.idToken !== 'string') {
+    throw new Error(`The development issuer answered HTTP ${response.status}.`);
+  }
+  return answer.idToken;
+}
+
 ui.login.addEventListener('submit', (event) => {
   event.preventDefault();
   const user = ui.user.value.trim();
   if (user === '') return;
   perform(async () => {
-    state ??= await api.get();
-    // The user id is at /user/id, where the API's Session:UserIdPath looks: saving it puts this session in the user's
-    // list of sessions, labelled with this browser's User-Agent.
-    if (state === null) {
-      // A new session is under a new id already.
-      state = await api.create({ user: { id: user } });
-      return;
-    }
-    // A new session id at every privilege change (OWASP). Regenerate without a body copies the session as it is now,
-    // whoever wrote it last; the merge patch then adds the user without touching the other fields.
-    await api.regenerate();
-    state = await api.patch({ user: { id: user } });
+    // The verified login: the API checks the token, moves the session to a new id (OWASP: a new id at every privilege
+    // change) with a copy of its fields, and writes the user id at /user/id itself, which no browser can. That puts the
+    // session in the user's list of sessions, labelled with this browser's User-Agent. Without a session it makes one.
+    state = await api.login(await developmentIdToken(user));
   });
 });
 

@@ -182,6 +182,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:body-not-object` (400): The body is JSON but not an object.
          *     - `urn:sessionfunctions:problem:body-required` (400): A `PUT` or `PATCH` without a body.
          *     - `urn:sessionfunctions:problem:invalid-cookie` (400): Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
+         *     - `urn:sessionfunctions:problem:forbidden-key` (400): The body holds a member named `__proto__` (at any depth), or `prototype` inside a member named `constructor`: names that reach a JavaScript object's prototype when an app sharing the store (Koa) merges the session into its own objects. `detail` gives the member's JSON pointer. Stored values are not checked. Nothing changed.
          *     - `urn:sessionfunctions:problem:bad-request` (400): A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
          *     - `urn:sessionfunctions:problem:invalid-token` (401): `Authorization: Bearer` on `POST /api/session/regenerate`: the token is not an ID token this API accepts (`Session:Login`): malformed, signed with an unknown key or a refused algorithm (never `none`), expired or not yet valid, from another issuer or for another audience, or without the user id claim; or no verified login is configured. Nothing changed.
          *     - `urn:sessionfunctions:problem:cross-site-request` (403): A browser page on an origin that is neither the API's own nor in `Cors:AllowedOrigins` sent a state-changing request (CSRF protection): judged by `Sec-Fetch-Site`, else `Origin` or `Referer`. Requests without these headers (curl, servers) are not from a page and pass.
@@ -203,7 +204,7 @@ export interface components {
          *     - `urn:sessionfunctions:problem:session-not-stored` (503): A custom `ISessionErrorHandler` swallowed a failed write: nothing was stored and no cookie changed.
          * @enum {string}
          */
-        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:invalid-token" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:protected-field" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
+        ProblemType: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:body-required" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:forbidden-key" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:invalid-token" | "urn:sessionfunctions:problem:cross-site-request" | "urn:sessionfunctions:problem:protected-field" | "urn:sessionfunctions:problem:session-not-found" | "urn:sessionfunctions:problem:no-user" | "urn:sessionfunctions:problem:user-session-not-found" | "urn:sessionfunctions:problem:not-found" | "urn:sessionfunctions:problem:method-not-allowed" | "urn:sessionfunctions:problem:request-timeout" | "urn:sessionfunctions:problem:session-conflict" | "urn:sessionfunctions:problem:session-unreadable" | "urn:sessionfunctions:problem:precondition-failed" | "urn:sessionfunctions:problem:body-too-large" | "urn:sessionfunctions:problem:unsupported-media-type" | "urn:sessionfunctions:problem:internal-error" | "urn:sessionfunctions:problem:store-unavailable" | "urn:sessionfunctions:problem:store-error" | "urn:sessionfunctions:problem:session-not-stored";
         /**
          * @description A session as stored: the app's own fields (any JSON) beside koa's `cookie` object. Its id is never in a body, only in the cookie.
          * @example {
@@ -593,6 +594,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
+             *     - `urn:sessionfunctions:problem:forbidden-key`: The body holds a member named `__proto__` (at any depth), or `prototype` inside a member named `constructor`: names that reach a JavaScript object's prototype when an app sharing the store (Koa) merges the session into its own objects. `detail` gives the member's JSON pointer. Stored values are not checked. Nothing changed.
              *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              *     - `urn:sessionfunctions:problem:body-required`: A `PUT` or `PATCH` without a body.
              */
@@ -604,7 +606,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:body-required";
+                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:forbidden-key" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:body-required";
                     };
                 };
             };
@@ -765,6 +767,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
+             *     - `urn:sessionfunctions:problem:forbidden-key`: The body holds a member named `__proto__` (at any depth), or `prototype` inside a member named `constructor`: names that reach a JavaScript object's prototype when an app sharing the store (Koa) merges the session into its own objects. `detail` gives the member's JSON pointer. Stored values are not checked. Nothing changed.
              *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              */
             400: {
@@ -775,7 +778,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request";
+                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:forbidden-key" | "urn:sessionfunctions:problem:bad-request";
                     };
                 };
             };
@@ -1022,6 +1025,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
+             *     - `urn:sessionfunctions:problem:forbidden-key`: The body holds a member named `__proto__` (at any depth), or `prototype` inside a member named `constructor`: names that reach a JavaScript object's prototype when an app sharing the store (Koa) merges the session into its own objects. `detail` gives the member's JSON pointer. Stored values are not checked. Nothing changed.
              *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              *     - `urn:sessionfunctions:problem:body-required`: A `PUT` or `PATCH` without a body.
              */
@@ -1033,7 +1037,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:body-required";
+                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:forbidden-key" | "urn:sessionfunctions:problem:bad-request" | "urn:sessionfunctions:problem:body-required";
                     };
                 };
             };
@@ -1229,6 +1233,7 @@ export interface operations {
              *     - `urn:sessionfunctions:problem:invalid-json`: The body is not valid JSON or not valid UTF-8, repeats a property, nests deeper than 64 levels, or holds a lone UTF-16 surrogate escape (`"\ud800"`).
              *     - `urn:sessionfunctions:problem:body-not-object`: The body is JSON but not an object.
              *     - `urn:sessionfunctions:problem:invalid-cookie`: Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to `httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP.
+             *     - `urn:sessionfunctions:problem:forbidden-key`: The body holds a member named `__proto__` (at any depth), or `prototype` inside a member named `constructor`: names that reach a JavaScript object's prototype when an app sharing the store (Koa) merges the session into its own objects. `detail` gives the member's JSON pointer. Stored values are not checked. Nothing changed.
              *     - `urn:sessionfunctions:problem:bad-request`: A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an `If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only).
              */
             400: {
@@ -1239,7 +1244,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:bad-request";
+                        type?: "urn:sessionfunctions:problem:invalid-json" | "urn:sessionfunctions:problem:body-not-object" | "urn:sessionfunctions:problem:invalid-cookie" | "urn:sessionfunctions:problem:forbidden-key" | "urn:sessionfunctions:problem:bad-request";
                     };
                 };
             };

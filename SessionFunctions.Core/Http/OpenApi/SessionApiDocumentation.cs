@@ -21,8 +21,8 @@ internal static class SessionApiDocumentation
     private static readonly string[] Cleared = ["Set-Cookie.clearing", "Clear-Site-Data"];
 
     // The problems of a request whose body is read (its size, encoding, media type, JSON, cookie overrides), and of a failing store.
-    private static readonly SessionProblem[] Body = [InvalidJson, BodyNotObject, InvalidCookie, BadRequest, RequestTimeout, BodyTooLarge, UnsupportedMediaType,
-        ProtectedField];
+    private static readonly SessionProblem[] Body = [InvalidJson, BodyNotObject, InvalidCookie, ForbiddenKey, BadRequest, RequestTimeout, BodyTooLarge,
+        UnsupportedMediaType, ProtectedField];
     private static readonly SessionProblem[] Store = [Internal, StoreUnavailable, StoreError];
 
     public static RouteHandlerBuilder Document(this RouteHandlerBuilder endpoint, string routeName) => routeName switch

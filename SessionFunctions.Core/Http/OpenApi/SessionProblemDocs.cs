@@ -14,6 +14,9 @@ internal static class SessionProblemDocs
         [SessionProblem.BodyRequired] = new("A `PUT` or `PATCH` without a body."),
         [SessionProblem.InvalidCookie] = new("Invalid `cookie` overrides (see `CookieOverrides`): an unknown option, a value out of range, a change to " +
             "`httpOnly`, `path`, `domain`, `signed` or `overwrite`, `sameSite: none` without a secure cookie, or `secure: true` over plain HTTP."),
+        [SessionProblem.ForbiddenKey] = new("The body holds a member named `__proto__` (at any depth), or `prototype` inside a member named " +
+            "`constructor`: names that reach a JavaScript object's prototype when an app sharing the store (Koa) merges the session into its own " +
+            "objects. `detail` gives the member's JSON pointer. Stored values are not checked. Nothing changed."),
         [SessionProblem.BadRequest] = new("A malformed HTTP request that reaches the app (a body that ends before its `Content-Length`, say), an " +
             "`If-Match` sent empty, or `If-None-Match` on a write (it is supported on `GET` and `HEAD` only)."),
         [SessionProblem.InvalidToken] = new("`Authorization: Bearer` on `POST /api/session/regenerate`: the token is not an ID token this API " +
