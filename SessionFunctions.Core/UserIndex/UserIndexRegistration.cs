@@ -19,8 +19,8 @@ internal static class UserIndexRegistration
     }
 
     /// <summary>
-    /// Stops a user index on a store that cannot keep one (see <see cref="ISessionUserIndexStore"/>), at startup; it
-    /// would fail every save of a logged-in session.
+    /// Stops a user index on a store that cannot keep one (see <see cref="ISessionUserIndexStore"/>), at startup
+    /// (<see cref="UserIndexStartupCheck"/>); it would fail every save of a logged-in session.
     /// </summary>
     /// <exception cref="OptionsValidationException">The message names <c>Session:UserIdPath</c>.</exception>
     public static void CheckStore(SessionApiOptions options, ISessionStore store)
