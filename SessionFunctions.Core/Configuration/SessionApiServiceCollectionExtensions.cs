@@ -59,6 +59,7 @@ public static class SessionApiServiceCollectionExtensions
             provider.GetRequiredService<Logging.ILogger<SessionEndpoints>>(),
             provider.GetRequiredService<VerifiedLogin>()));
         services.AddHostedService<SessionStartupReport>();
+        services.AddHostedService<UserIndexStartupCheck>();
         return services;
     }
 }
