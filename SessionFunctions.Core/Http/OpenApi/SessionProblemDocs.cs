@@ -40,10 +40,10 @@ internal static class SessionProblemDocs
         [SessionProblem.MethodNotAllowed] = new("The path exists, but not with this method; `Allow` lists those it takes."),
         [SessionProblem.RequestTimeout] = new("The body stopped arriving (Kestrel's minimum data rate)."),
         [SessionProblem.Conflict] = new("A concurrent request got in the way; the client's cookies are left alone. A save: the session was removed " +
-            "between its read and its write (nothing was saved), or other writers changed its cookie options during three attempts in a row (`detail` " +
+            "between its read and its write (nothing was saved), or other instances kept changing it for the whole retry budget (1 s; `detail` " +
             "says which). A read: rarely, the stored session had no `cookie` object and was removed before one could be stored. A regenerate: another " +
             "request regenerated or removed the session first, or saves kept changing it while it was copied; nothing changed. A sign-out: the user's " +
-            "sessions kept changing (new logins or regenerates) through four listings of them, or this session was regenerated or removed meanwhile; " +
+            "sessions kept changing (regenerates of listed sessions) through four listings of them, or this session was regenerated or removed meanwhile; " +
             "some may be signed out already, and this session stands. Retry with the cookies the client holds now."),
         [SessionProblem.Unreadable] = new("The store holds a value for the session that is not a JSON object this API can read (not JSON, not an object, " +
             "or nested deeper than 1,000 levels; repeated keys are read as `JSON.parse` reads them, the last one winning). The session exists, perhaps for " +
