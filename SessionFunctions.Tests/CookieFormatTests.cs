@@ -53,12 +53,37 @@ public sealed class CookieFormatTests
         Assert.Equal(expires, expiresOnly.ExpiresAt(Noon));
     }
 
+    [Theory]
+    [InlineData("60000", 60000L)]
+    [InlineData("60000.0", 60000L)]
+    [InlineData("1.5", 2L)]
+    [InlineData("6e4", 60000L)]
+    [InlineData("-1", null)]
+    [InlineData("0.0", null)]
+    [InlineData("99999999999999999999", CookieLifetime.MaxMilliseconds)]
+    [InlineData("34560000000000", CookieLifetime.MaxMilliseconds)]
+    [InlineData("\"60000\"", null)]
+    public void Max_age_is_read_from_any_json_number_as_whole_milliseconds_up_to_the_cap(string json, long? expected)
+    {
+        Assert.Equal(expected, SessionCookie.Read(JsonNode.Parse($$"""{"maxAge":{{json}}}""")!.AsObject(), new()).MaxAge);
+    }
+
+    [Fact]
+    public void Max_age_set_in_code_reads_as_parsed_json_does()
+    {
+        Assert.Equal(60000L, SessionCookie.Read(new JsonObject { ["maxAge"] = 60000L }, new()).MaxAge);
+        Assert.Equal(60000L, SessionCookie.Read(new JsonObject { ["maxAge"] = 60000 }, new()).MaxAge);
+        Assert.Equal(2L, SessionCookie.Read(new JsonObject { ["maxAge"] = 1.5 }, new()).MaxAge);
+    }
+
     [Fact]
     public void Dates_are_written_like_javascript_toISOString()
     {
         Assert.Equal("2026-11-21T16:23:11.581Z", SessionCookie.FormatDate(Noon));
         Assert.Equal(Noon, SessionCookie.ParseDate("2026-11-21T16:23:11.581Z"));
         Assert.Equal(new DateTimeOffset(2026, 11, 22, 16, 23, 11, TimeSpan.Zero), SessionCookie.ParseDate("Sun, 22 Nov 2026 16:23:11 GMT"));
+        Assert.Equal(Noon.AddMilliseconds(-581), SessionCookie.ParseDate("2026-11-21T16:23:11Z"));
+        Assert.Equal(Noon.AddHours(-1), SessionCookie.ParseDate("2026-11-21T16:23:11.581+01:00"));
         Assert.Null(SessionCookie.ParseDate("not a date"));
     }
 

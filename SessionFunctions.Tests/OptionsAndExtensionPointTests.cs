@@ -77,6 +77,15 @@ public sealed class OptionsAndExtensionPointTests(RedisServer redis)
         // A later save without `cookie` keeps the 30 days.
         response = await client.PutAsync("""{"nick":"ada","theme":"dark"}""");
         Assert.Equal(2592000000, response.Json["cookie"]!["maxAge"]!.GetValue<long>());
+
+        // A save that changes the cookie object sends, and stores for, the new lifetime: not the one read before the edit.
+        response = await client.PutAsync("""{"nick":"ada","cookie":{"maxAge":3600000}}""");
+        Assert.Equal(200, response.Status);
+        expires = DateTimeOffset.Parse(response.SetCookie("koa.sid")!.Split("expires=")[1].Split(';')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromHours(1) - TimeSpan.FromSeconds(5), TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
+        Assert.InRange((await redis.Database.KeyTimeToLiveAsync(SessionKeys.Of(client.Jar["koa.sid"])))!.Value, TimeSpan.FromHours(1) - TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
+        var idle = DateTimeOffset.Parse(response.Headers.GetValues("Session-Idle-Expires").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(idle - DateTimeOffset.UtcNow, TimeSpan.FromHours(1) - TimeSpan.FromSeconds(5), TimeSpan.FromHours(1) + TimeSpan.FromSeconds(1));
     }
 
     [Fact]

@@ -46,8 +46,8 @@ pad60k=$(head -c 61300 /dev/zero | tr '\0' x)
 declare -A cookies
 for i in "${!names[@]}"; do
   for size in small 60k; do
-    body='{"count":0,"user":"ada"}'
-    [ "$size" = 60k ] && body="{\"count\":0,\"user\":\"ada\",\"pad\":\"$pad60k\"}"
+    body='{"count":0,"name":"ada"}'
+    [ "$size" = 60k ] && body="{\"count\":0,\"name\":\"ada\",\"pad\":\"$pad60k\"}"
     list=""
     for _ in $(seq "$sessions"); do
       cookie=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$body" \
@@ -70,7 +70,7 @@ for workload in "${workloads[@]}"; do
         read-60k) size=60k; method=GET ;;
         write) size=small; method=PUT ;;
       esac
-      if [ "$method" = PUT ]; then export BODY='{"count":{n},"user":"ada"}'; else unset BODY; fi
+      if [ "$method" = PUT ]; then export BODY='{"count":{n},"name":"ada"}'; else unset BODY; fi
       before=$(cpu_ticks "$pid")
       out=$(COOKIES="${cookies[$name:$size]}" METHOD=$method URL_PATH=/api/session COUNTER_START=$((run * 1000000)) \
         wrk -t1 -c16 -d${seconds}s -s bench/wrk/sessions.lua "http://127.0.0.1:$port/api/session")

@@ -305,7 +305,7 @@ public sealed class SessionEndpoints
         // A plain read sets no TTL, and without absolute timeouts there is no deadline to tell: nothing to read then.
         if (!session.TtlSet && _options.AbsoluteTimeout is null) return;
         var now = _time.GetUtcNow();
-        var cookie = SessionCookie.Read(session.Cookie, _options.Cookie);
+        var cookie = session.CookieAttributes(_options.Cookie);
         if (session.TtlSet) http.Response.Headers["Session-Idle-Expires"] = SessionCookie.FormatDate(now + _ttl.For(cookie, now));
         if (cookie.AbsoluteDeadline(_options.AbsoluteTimeout) is { } deadline) http.Response.Headers["Session-Absolute-Expires"] = SessionCookie.FormatDate(deadline);
     }

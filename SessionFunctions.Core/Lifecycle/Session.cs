@@ -17,6 +17,7 @@ internal sealed class Session
     private StoredSession? _basis;
     private string? _json;
     private string? _hash;
+    private SessionCookie? _cookieAttributes;
     private bool _changed;
 
     private Session(string id, JsonObject data, StoredSession? stored, bool resignCookie)
@@ -51,6 +52,13 @@ internal sealed class Session
     /// <summary>Whether the JSON differs from what the store holds: koa's hash comparison of <c>JSON.stringify</c>.</summary>
     public bool HasChanges => Hash != ExpectedHash;
 
+    /// <summary>
+    /// The attributes <see cref="Cookie"/> gives the cookie pair and the TTL, read once per change: a save needs them for
+    /// its TTL, its Set-Cookie and its expiry headers.
+    /// </summary>
+    /// <param name="defaults">The configured cookie, for what the object leaves out.</param>
+    public SessionCookie CookieAttributes(SessionCookieOptions defaults) => _cookieAttributes ??= SessionCookie.Read(Cookie, defaults);
+
     /// <summary>The request's signature used an older key, so the cookie pair must be re-sent signed with the first key.</summary>
     public bool ResignCookie { get; }
 
@@ -78,6 +86,7 @@ internal sealed class Session
         _changed = true;
         _json = null;
         _hash = null;
+        _cookieAttributes = null;
     }
 
     /// <summary>Records that the store now holds <see cref="ToJson"/>, with a TTL set now.</summary>

@@ -494,5 +494,5 @@ internal sealed partial class SessionLifecycle(
         session.MarkChanged();
     }
 
-    private SessionCookie CookieOf(Session session) => SessionCookie.Read(session.Cookie, _options.Cookie);
+    private SessionCookie CookieOf(Session session) => session.CookieAttributes(_options.Cookie);
 }

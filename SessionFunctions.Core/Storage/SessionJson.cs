@@ -153,7 +153,7 @@ internal static class SessionJson
             default:
                 var kind = node.GetValueKind();
                 if (kind == JsonValueKind.String) WriteString(text, node.GetValue<string>());
-                else if (kind == JsonValueKind.Number) WriteNumber(text, node.ToJsonString());
+                else if (kind == JsonValueKind.Number) WriteNumber(text, RawNumber((JsonValue)node));
                 else text.Append(node.ToJsonString());
                 break;
         }
@@ -184,6 +184,12 @@ internal static class SessionJson
             if (c is < '0' or > '9') return false;
         return key.Length < 10 || ulong.Parse(key, CultureInfo.InvariantCulture) < uint.MaxValue;
     }
+
+    /// <summary>A number's JSON text: as parsed, or as code set it; without a writer for the two common cases.</summary>
+    private static string RawNumber(JsonValue value) =>
+        value.TryGetValue<JsonElement>(out var parsed) ? parsed.GetRawText()
+        : value.TryGetValue<long>(out var whole) ? whole.ToString(CultureInfo.InvariantCulture)
+        : value.ToJsonString();
 
     /// <summary>
     /// A JSON number as <c>JSON.stringify(JSON.parse(raw))</c> writes it: JavaScript's Number::toString of the nearest
